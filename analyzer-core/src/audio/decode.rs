@@ -1,0 +1,608 @@
+//! Decoding with symphonia, streamed: packet → mono mixdown → resampler → output.
+//!
+//! Only the mono signal at the analysis rate is kept; the multichannel source-rate signal never
+//! exists in memory beyond one packet. Encoder priming and padding are removed where the
+//! container states them (symphonia's gapless mode: MP3 LAME/Xing headers, MP4 edit lists and
+//! iTunSMPB for AAC). Mixdown is the plain average of all channels.
+
+use std::io::{Cursor, Read, Seek, SeekFrom};
+use std::path::Path;
+use std::sync::Arc;
+
+use symphonia::core::audio::conv::IntoSample;
+use symphonia::core::audio::sample::Sample;
+use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
+use symphonia::core::codecs::audio::AudioDecoderOptions;
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::{FormatOptions, TrackType};
+use symphonia::core::io::{MediaSource, MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::MetadataOptions;
+
+use super::mp4::{self, EditRange};
+use super::resample::{ResampleQuality, StreamResampler};
+use crate::error::{AnalyzerError, Result};
+
+/// Default longest accepted input, in seconds (3 hours).
+pub const DEFAULT_MAX_DURATION_S: f64 = 3.0 * 3600.0;
+/// Highest source sample rate accepted, in Hz.
+pub const MAX_SOURCE_SAMPLE_RATE: u32 = 768_000;
+/// Most channels accepted.
+pub const MAX_CHANNELS: usize = 64;
+/// Consecutive undecodable packets after which a stream is given up as corrupt.
+const MAX_CONSECUTIVE_BAD_PACKETS: usize = 64;
+/// Frames by which decoded audio may fall short of the container's stated length before the
+/// stream is reported as truncated (priming/padding differences are smaller).
+const TRUNCATION_SLACK_FRAMES: u64 = 8192;
+/// Lowest accepted analysis rate in Hz.
+const MIN_ANALYSIS_RATE: u32 = 4000;
+/// Highest accepted analysis rate in Hz.
+const MAX_ANALYSIS_RATE: u32 = 192_000;
+
+/// How audio is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoadConfig {
+    /// Output sample rate in Hz; `None` keeps the source rate (librosa's `sr=None`).
+    pub sr: Option<u32>,
+    /// Resampler quality.
+    pub resample_quality: ResampleQuality,
+    /// Longest accepted input in seconds; `None` for no limit.
+    pub max_duration_s: Option<f64>,
+    /// When the input is longer than `max_duration_s`: `true` keeps the first
+    /// `max_duration_s` seconds (with a warning), `false` fails with
+    /// [`AnalyzerError::LimitExceeded`].
+    pub truncate_long_input: bool,
+}
+
+impl Default for LoadConfig {
+    fn default() -> Self {
+        Self {
+            sr: Some(crate::DEFAULT_SAMPLE_RATE),
+            resample_quality: ResampleQuality::default(),
+            max_duration_s: Some(DEFAULT_MAX_DURATION_S),
+            truncate_long_input: false,
+        }
+    }
+}
+
+impl LoadConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        if let Some(sr) = self.sr {
+            if !(MIN_ANALYSIS_RATE..=MAX_ANALYSIS_RATE).contains(&sr) {
+                return Err(AnalyzerError::invalid(
+                    "sr",
+                    format!("must be in {MIN_ANALYSIS_RATE}..={MAX_ANALYSIS_RATE} Hz, got {sr}"),
+                ));
+            }
+        }
+        if let Some(d) = self.max_duration_s {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(AnalyzerError::invalid("max_duration_s", format!("must be finite and > 0, got {d}")));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the source stream was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SourceInfo {
+    /// Source sample rate in Hz.
+    pub sample_rate: u32,
+    /// Source channel count.
+    pub channels: u16,
+    /// Codec short name (`pcm_s16le`, `flac`, `mp3`, `vorbis`, `aac`, `alac`, ...).
+    pub codec: String,
+    /// Container short name (`wave`, `flac`, `mp3`, `ogg`, `isomp4`, `adts`, `aiff`, ...).
+    pub container: String,
+    /// Source frames decoded (after priming/padding removal and any truncation).
+    pub n_frames: u64,
+}
+
+impl SourceInfo {
+    /// Decoded duration in seconds.
+    pub fn duration_seconds(&self) -> f64 {
+        if self.sample_rate == 0 { 0.0 } else { self.n_frames as f64 / self.sample_rate as f64 }
+    }
+}
+
+/// Decoded, mono, resampled audio.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct DecodedAudio {
+    /// Mono samples at `sample_rate`.
+    pub samples: Vec<f32>,
+    /// Sample rate of `samples` in Hz.
+    pub sample_rate: u32,
+    /// The source stream.
+    pub source: SourceInfo,
+    /// Recoverable problems met on the way (skipped corrupt packets, truncation, non-finite
+    /// samples). Empty for a clean file.
+    pub warnings: Vec<String>,
+}
+
+/// BLAKE3 hash of a file's bytes, hex encoded, read in a streaming fashion.
+///
+/// # Errors
+/// [`AnalyzerError::Io`] if the file cannot be read.
+pub fn content_hash_path(path: impl AsRef<Path>) -> Result<String> {
+    let path = path.as_ref();
+    let mut file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(&mut file).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    Ok(hasher.finalize().to_hex().to_string())
+}
+
+/// BLAKE3 hash of bytes, hex encoded.
+pub fn content_hash_bytes(bytes: &[u8]) -> String {
+    blake3::hash(bytes).to_hex().to_string()
+}
+
+/// Decodes a file.
+///
+/// # Errors
+/// [`AnalyzerError::Io`] (with kind `NotFound` for a missing file), [`AnalyzerError::Empty`],
+/// [`AnalyzerError::UnsupportedFormat`], [`AnalyzerError::NoAudioTrack`],
+/// [`AnalyzerError::Decode`], [`AnalyzerError::LimitExceeded`], or
+/// [`AnalyzerError::InvalidParameter`] for a bad config.
+pub fn load_path(path: impl AsRef<Path>, cfg: &LoadConfig) -> Result<DecodedAudio> {
+    let path = path.as_ref();
+    cfg.validate()?;
+    let file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    let meta = file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?;
+    if meta.is_dir() {
+        return Err(AnalyzerError::io(
+            Some(path),
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
+        ));
+    }
+    let ext = path.extension().and_then(|e| e.to_str());
+    let mut first = Some(file);
+    let open = || -> Result<Box<dyn MediaSource>> {
+        match first.take() {
+            Some(f) => Ok(Box::new(f)),
+            None => Ok(Box::new(std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?)),
+        }
+    };
+    decode_with_fallback(open, ext, cfg)
+}
+
+/// Decodes an encoded file held in memory. `extension` (`"mp3"`, `"flac"`, ...) is a hint only;
+/// the content decides.
+///
+/// # Errors
+/// As [`load_path`].
+pub fn load_bytes(bytes: impl Into<Vec<u8>>, extension: Option<&str>, cfg: &LoadConfig) -> Result<DecodedAudio> {
+    cfg.validate()?;
+    let bytes: Arc<[u8]> = bytes.into().into();
+    decode_with_fallback(|| Ok(Box::new(Cursor::new(Arc::clone(&bytes)))), extension, cfg)
+}
+
+/// Decodes from any seekable reader.
+///
+/// # Errors
+/// As [`load_path`].
+pub fn load_reader<R>(reader: R, extension: Option<&str>, cfg: &LoadConfig) -> Result<DecodedAudio>
+where
+    R: Read + Seek + Send + Sync + 'static,
+{
+    cfg.validate()?;
+    decode_source(Box::new(ReaderSource { inner: reader, seekable: true }), extension, cfg)
+}
+
+/// Mixes down and resamples audio already in memory: `interleaved` holds `channels` samples per
+/// frame at `sample_rate` Hz.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a zero rate or channel count, or a length that is not
+/// a multiple of `channels`; [`AnalyzerError::LimitExceeded`] as for decoded files.
+pub fn load_samples(interleaved: &[f32], sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<DecodedAudio> {
+    cfg.validate()?;
+    if sample_rate == 0 || sample_rate > MAX_SOURCE_SAMPLE_RATE {
+        return Err(AnalyzerError::invalid("sample_rate", format!("must be in 1..={MAX_SOURCE_SAMPLE_RATE}")));
+    }
+    if channels == 0 || channels > MAX_CHANNELS {
+        return Err(AnalyzerError::invalid("channels", format!("must be in 1..={MAX_CHANNELS}")));
+    }
+    if interleaved.len() % channels != 0 {
+        return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
+    }
+    let mut sink = Sink::new(cfg, sample_rate, None)?;
+    let mut mono = Vec::new();
+    for chunk in interleaved.chunks(channels * 8192) {
+        mono.clear();
+        mono.extend(chunk.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
+        if !sink.push(&mut mono)? {
+            break;
+        }
+    }
+    let info = SourceInfo {
+        sample_rate,
+        channels: channels as u16,
+        codec: "pcm_f32".into(),
+        container: "memory".into(),
+        n_frames: 0,
+    };
+    sink.finish(info)
+}
+
+/// Adapts any `Read + Seek` to symphonia's `MediaSource`; `seekable: false` makes the demuxer
+/// read strictly forward (no index scans at the end of the file).
+struct ReaderSource<R> {
+    inner: R,
+    seekable: bool,
+}
+
+impl<R: Read> Read for ReaderSource<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl<R: Seek> Seek for ReaderSource<R> {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+impl<R: Read + Seek + Send + Sync> MediaSource for ReaderSource<R> {
+    fn is_seekable(&self) -> bool {
+        self.seekable
+    }
+    fn byte_len(&self) -> Option<u64> {
+        None
+    }
+}
+
+/// Receives mono source-rate chunks, resamples them and enforces the duration limit.
+struct Sink<'a> {
+    cfg: &'a LoadConfig,
+    source_rate: u32,
+    out_rate: u32,
+    resampler: StreamResampler,
+    out: Vec<f32>,
+    frames_in: u64,
+    max_frames: Option<u64>,
+    non_finite: u64,
+    warnings: Vec<String>,
+    /// Source frames still to drop at the start (encoder priming stated by the container).
+    skip: u64,
+    /// Source frames to keep after the skip (the container's stated length), if known.
+    keep: Option<u64>,
+}
+
+impl<'a> Sink<'a> {
+    fn new(cfg: &'a LoadConfig, source_rate: u32, edit: Option<EditRange>) -> Result<Self> {
+        let out_rate = cfg.sr.unwrap_or(source_rate);
+        let (skip, keep) = edit.map_or((0, None), |e| e.at_rate(source_rate));
+        Ok(Self {
+            skip,
+            keep,
+            cfg,
+            source_rate,
+            out_rate,
+            resampler: StreamResampler::new(source_rate, out_rate, cfg.resample_quality)?,
+            out: Vec::new(),
+            frames_in: 0,
+            max_frames: cfg.max_duration_s.map(|d| (d * source_rate as f64).ceil() as u64),
+            non_finite: 0,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// Switches to a new source rate mid-stream (chained streams): flushes the old resampler.
+    fn change_rate(&mut self, rate: u32) -> Result<()> {
+        self.resampler.finish(&mut self.out);
+        let elapsed = self.frames_in as f64 / self.source_rate as f64;
+        self.warnings.push(format!("sample rate changed from {} to {rate} Hz mid-stream", self.source_rate));
+        self.source_rate = rate;
+        // The container's edit range was stated in the first stream's rate.
+        self.skip = 0;
+        self.keep = None;
+        self.resampler = StreamResampler::new(rate, self.out_rate, self.cfg.resample_quality)?;
+        self.max_frames =
+            self.cfg.max_duration_s.map(|d| self.frames_in + ((d - elapsed).max(0.0) * rate as f64).ceil() as u64);
+        Ok(())
+    }
+
+    /// Feeds one chunk. Returns `Ok(false)` when the duration limit truncated the input.
+    fn push(&mut self, mono: &mut Vec<f32>) -> Result<bool> {
+        if self.skip > 0 {
+            let n = (self.skip as usize).min(mono.len());
+            mono.drain(..n);
+            self.skip -= n as u64;
+        }
+        if let Some(keep) = self.keep {
+            let room = keep.saturating_sub(self.frames_in) as usize;
+            mono.truncate(room);
+        }
+        for v in mono.iter_mut() {
+            if !v.is_finite() {
+                *v = 0.0;
+                self.non_finite += 1;
+            }
+        }
+        let mut keep_going = true;
+        if let Some(max) = self.max_frames {
+            let room = max.saturating_sub(self.frames_in);
+            if mono.len() as u64 > room {
+                if !self.cfg.truncate_long_input {
+                    return Err(AnalyzerError::LimitExceeded(format!(
+                        "input longer than max_duration_s = {} s",
+                        self.cfg.max_duration_s.unwrap_or_default()
+                    )));
+                }
+                mono.truncate(room as usize);
+                self.warnings.push(format!(
+                    "input truncated to max_duration_s = {} s",
+                    self.cfg.max_duration_s.unwrap_or_default()
+                ));
+                keep_going = false;
+            }
+        }
+        self.frames_in += mono.len() as u64;
+        self.resampler.process(mono, &mut self.out);
+        Ok(keep_going)
+    }
+
+    /// Whether the duration limit cut the input.
+    fn max_frames_hit(&self) -> bool {
+        self.max_frames.is_some_and(|m| self.frames_in >= m)
+    }
+
+    fn finish(mut self, mut info: SourceInfo) -> Result<DecodedAudio> {
+        self.resampler.finish(&mut self.out);
+        if self.non_finite > 0 {
+            self.warnings.push(format!("{} non-finite samples replaced by 0", self.non_finite));
+        }
+        info.n_frames = self.frames_in;
+        Ok(DecodedAudio { samples: self.out, sample_rate: self.out_rate, source: info, warnings: self.warnings })
+    }
+}
+
+/// Averages the planes of one decoded buffer into `out` (replacing its contents).
+fn mix_planes<S>(buf: &AudioBuffer<S>, out: &mut Vec<f32>)
+where
+    S: Sample + IntoSample<f32>,
+{
+    out.clear();
+    out.resize(buf.frames(), 0.0);
+    let planes = buf.num_planes().max(1);
+    for plane in buf.iter_planes() {
+        for (d, &s) in out.iter_mut().zip(plane) {
+            *d += s.into_sample();
+        }
+    }
+    if planes > 1 {
+        let g = 1.0 / planes as f32;
+        out.iter_mut().for_each(|d| *d *= g);
+    }
+}
+
+/// Runs `$e` with `$b: &AudioBuffer<S>` for whatever sample type the decoder produced.
+macro_rules! with_typed_buf {
+    ($buf:expr, $b:ident => $e:expr) => {
+        match $buf {
+            GenericAudioBufferRef::U8($b) => $e,
+            GenericAudioBufferRef::U16($b) => $e,
+            GenericAudioBufferRef::U24($b) => $e,
+            GenericAudioBufferRef::U32($b) => $e,
+            GenericAudioBufferRef::S8($b) => $e,
+            GenericAudioBufferRef::S16($b) => $e,
+            GenericAudioBufferRef::S24($b) => $e,
+            GenericAudioBufferRef::S32($b) => $e,
+            GenericAudioBufferRef::F32($b) => $e,
+            GenericAudioBufferRef::F64($b) => $e,
+        }
+    };
+}
+
+fn probe_error(e: SymError) -> AnalyzerError {
+    match e {
+        SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+            AnalyzerError::UnsupportedFormat("no known container signature (stream ended while probing)".into())
+        }
+        SymError::IoError(io) => AnalyzerError::io(None, io),
+        SymError::Unsupported(what) => AnalyzerError::UnsupportedFormat(what.to_string()),
+        SymError::LimitError(what) => AnalyzerError::LimitExceeded(what.to_string()),
+        other => AnalyzerError::Decode(other.to_string()),
+    }
+}
+
+/// Decodes a source that can be opened again. Demuxers that scan the whole file when they can
+/// seek (Ogg looks for the last page) fail on one corrupt page; when the first attempt fails
+/// with a decode error, the source is read again strictly forward, which skips the damage.
+fn decode_with_fallback(
+    mut open: impl FnMut() -> Result<Box<dyn MediaSource>>,
+    extension: Option<&str>,
+    cfg: &LoadConfig,
+) -> Result<DecodedAudio> {
+    match decode_source(open()?, extension, cfg) {
+        Err(AnalyzerError::Decode(first)) => {
+            let forward = Box::new(ReaderSource { inner: open()?, seekable: false });
+            match decode_source(forward, extension, cfg) {
+                Ok(mut audio) => {
+                    audio.warnings.push(format!("decoded by reading forward after: {first}"));
+                    Ok(audio)
+                }
+                Err(_) => Err(AnalyzerError::Decode(first)),
+            }
+        }
+        other => other,
+    }
+}
+
+fn decode_source(source: Box<dyn MediaSource>, extension: Option<&str>, cfg: &LoadConfig) -> Result<DecodedAudio> {
+    let mut source = source;
+    let len = source.seek(SeekFrom::End(0)).map_err(|e| AnalyzerError::io(None, e))?;
+    source.seek(SeekFrom::Start(0)).map_err(|e| AnalyzerError::io(None, e))?;
+    if len == 0 {
+        return Err(AnalyzerError::Empty("the input has no bytes".into()));
+    }
+    let edit = if looks_like_mp4(source.as_mut()) { mp4::audio_edit_range(source.as_mut()) } else { None };
+    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = extension {
+        hint.with_extension(ext);
+    }
+    // Catch panics from the third-party decoders: malformed input must never abort the caller.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_stream(mss, &hint, cfg, edit)));
+    result.unwrap_or_else(|panic| {
+        let msg = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "decoder panicked".into());
+        Err(AnalyzerError::Decode(format!("decoder failed on malformed input: {msg}")))
+    })
+}
+
+/// An ISO-BMFF file starts with an `ftyp` box.
+fn looks_like_mp4(source: &mut dyn MediaSource) -> bool {
+    let mut head = [0u8; 8];
+    let ok = source.read_exact(&mut head).is_ok() && &head[4..8] == b"ftyp";
+    let _ = source.seek(SeekFrom::Start(0));
+    ok
+}
+
+fn decode_stream(
+    mss: MediaSourceStream<'static>,
+    hint: &Hint,
+    cfg: &LoadConfig,
+    edit: Option<EditRange>,
+) -> Result<DecodedAudio> {
+    let mut format = symphonia::default::get_probe()
+        .probe(hint, mss, FormatOptions::default(), MetadataOptions::default())
+        .map_err(probe_error)?;
+    let container = format.format_info().short_name.to_string();
+    let track = format.default_track(TrackType::Audio).ok_or(AnalyzerError::NoAudioTrack)?.clone();
+    let params = track.codec_params.as_ref().and_then(|p| p.audio()).ok_or(AnalyzerError::NoAudioTrack)?.clone();
+    let registry = symphonia::default::get_codecs();
+    let codec = registry
+        .get_audio_decoder(params.codec)
+        .map(|r| r.codec.info.short_name.to_string())
+        .ok_or_else(|| AnalyzerError::UnsupportedFormat(format!("no decoder for codec id {}", params.codec)))?;
+    let mut decoder = registry
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
+        .map_err(|e| AnalyzerError::UnsupportedFormat(format!("{codec}: {e}")))?;
+
+    let declared_channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
+    if declared_channels > MAX_CHANNELS {
+        return Err(AnalyzerError::LimitExceeded(format!("{declared_channels} channels (max {MAX_CHANNELS})")));
+    }
+    let mut sink: Option<Sink<'_>> = None;
+    let mut info = SourceInfo {
+        sample_rate: params.sample_rate.unwrap_or(0),
+        channels: declared_channels as u16,
+        codec,
+        container,
+        n_frames: 0,
+    };
+    let mut mono = Vec::new();
+    let mut raw_frames = 0u64;
+    let (mut bad_packets, mut consecutive_bad) = (0usize, 0usize);
+    let mut last_error: Option<String> = None;
+    let mut stream_warning: Option<String> = None;
+    loop {
+        let packet = match format.next_packet() {
+            Ok(Some(p)) => p,
+            Ok(None) => break,
+            Err(SymError::ResetRequired) => {
+                stream_warning = Some("chained stream: only the first logical stream was decoded".into());
+                break;
+            }
+            Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                stream_warning = Some("stream truncated: decoded the audio up to the cut".into());
+                break;
+            }
+            // Demuxers resynchronise after a corrupt page or frame header: skip it.
+            Err(SymError::DecodeError(e)) if consecutive_bad < MAX_CONSECUTIVE_BAD_PACKETS => {
+                bad_packets += 1;
+                consecutive_bad += 1;
+                last_error = Some(e.to_string());
+                continue;
+            }
+            Err(e) => {
+                stream_warning = Some(format!("demuxer stopped: {e}"));
+                break;
+            }
+        };
+        if packet.track_id != track.id {
+            continue;
+        }
+        let buf = match decoder.decode(&packet) {
+            Ok(buf) => buf,
+            Err(e @ (SymError::DecodeError(_) | SymError::IoError(_))) | Err(e @ SymError::Unsupported(_))
+                if !matches!(e, SymError::Unsupported(_)) || info.n_frames > 0 || sink.is_some() =>
+            {
+                bad_packets += 1;
+                consecutive_bad += 1;
+                last_error = Some(e.to_string());
+                if consecutive_bad > MAX_CONSECUTIVE_BAD_PACKETS {
+                    stream_warning = Some(format!("gave up after {consecutive_bad} consecutive bad packets"));
+                    break;
+                }
+                continue;
+            }
+            Err(e) => return Err(AnalyzerError::Decode(format!("{}: {e}", info.codec))),
+        };
+        consecutive_bad = 0;
+        let spec_rate = buf.spec().rate();
+        let n_ch = buf.spec().channels().count();
+        if spec_rate == 0 || spec_rate > MAX_SOURCE_SAMPLE_RATE {
+            return Err(AnalyzerError::LimitExceeded(format!("sample rate {spec_rate} Hz")));
+        }
+        if n_ch > MAX_CHANNELS {
+            return Err(AnalyzerError::LimitExceeded(format!("{n_ch} channels (max {MAX_CHANNELS})")));
+        }
+        with_typed_buf!(&buf, b => mix_planes(b, &mut mono));
+        raw_frames += mono.len() as u64;
+        if mono.is_empty() {
+            continue;
+        }
+        let s = match sink.as_mut() {
+            Some(s) => {
+                if s.source_rate != spec_rate {
+                    s.change_rate(spec_rate)?;
+                }
+                s
+            }
+            None => {
+                info.sample_rate = spec_rate;
+                info.channels = n_ch as u16;
+                sink.insert(Sink::new(cfg, spec_rate, edit)?)
+            }
+        };
+        if !s.push(&mut mono)? {
+            break;
+        }
+    }
+    let Some(mut sink) = sink else {
+        return Err(match last_error {
+            Some(e) => AnalyzerError::Decode(format!("{}: no packet could be decoded ({e})", info.codec)),
+            None if stream_warning.is_some() => {
+                AnalyzerError::Decode(format!("{}: {}", info.codec, stream_warning.unwrap_or_default()))
+            }
+            None => AnalyzerError::Empty("the stream holds no audio samples".into()),
+        });
+    };
+    if bad_packets > 0 {
+        sink.warnings
+            .push(format!("skipped {bad_packets} corrupt packet(s), last error: {}", last_error.unwrap_or_default()));
+    }
+    if let Some(w) = stream_warning {
+        sink.warnings.push(w);
+    } else if let Some(stated) = track.num_frames {
+        // Some demuxers end cleanly at a cut (MP3); the stated length still tells.
+        if raw_frames + TRUNCATION_SLACK_FRAMES < stated && sink.keep.is_none() && !sink.max_frames_hit() {
+            sink.warnings
+                .push(format!("stream truncated: decoded {raw_frames} of the {stated} frames the container states"));
+        }
+    }
+    sink.finish(info)
+}

@@ -1,0 +1,12 @@
+//! Audio input: decoding (symphonia), mixdown to mono, and band-limited resampling to the
+//! analysis rate, streamed in chunks so that memory stays bounded by the *output* signal.
+
+mod decode;
+mod mp4;
+pub mod resample;
+
+pub use decode::{
+    DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SOURCE_SAMPLE_RATE, SourceInfo,
+    content_hash_bytes, content_hash_path, load_bytes, load_path, load_reader, load_samples,
+};
+pub use resample::{ResampleQuality, StreamResampler};

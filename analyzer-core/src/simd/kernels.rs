@@ -1,0 +1,245 @@
+//! The pulp kernels, generic over the SIMD backend. See the module docs of [`super`].
+
+use pulp::{Simd, WithSimd, as_arrays};
+
+pub(super) struct Dot<'a> {
+    pub a: &'a [f32],
+    pub b: &'a [f32],
+}
+
+impl WithSimd for Dot<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        let (a, at) = S::as_simd_f32s(self.a);
+        let (b, bt) = S::as_simd_f32s(self.b);
+        let (a4, a1) = as_arrays::<4, _>(a);
+        let (b4, b1) = as_arrays::<4, _>(b);
+        let z = simd.splat_f32s(0.0);
+        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
+        for ([x0, x1, x2, x3], [y0, y1, y2, y3]) in a4.iter().zip(b4) {
+            c0 = simd.mul_add_e_f32s(*x0, *y0, c0);
+            c1 = simd.mul_add_e_f32s(*x1, *y1, c1);
+            c2 = simd.mul_add_e_f32s(*x2, *y2, c2);
+            c3 = simd.mul_add_e_f32s(*x3, *y3, c3);
+        }
+        for (x, y) in a1.iter().zip(b1) {
+            c0 = simd.mul_add_e_f32s(*x, *y, c0);
+        }
+        c1 = simd.mul_add_e_f32s(simd.partial_load_f32s(at), simd.partial_load_f32s(bt), c1);
+        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
+    }
+}
+
+pub(super) struct Sum<'a>(pub &'a [f32]);
+
+impl WithSimd for Sum<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        let (v, t) = S::as_simd_f32s(self.0);
+        let (v4, v1) = as_arrays::<4, _>(v);
+        let z = simd.splat_f32s(0.0);
+        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
+        for [x0, x1, x2, x3] in v4 {
+            c0 = simd.add_f32s(c0, *x0);
+            c1 = simd.add_f32s(c1, *x1);
+            c2 = simd.add_f32s(c2, *x2);
+            c3 = simd.add_f32s(c3, *x3);
+        }
+        for x in v1 {
+            c0 = simd.add_f32s(c0, *x);
+        }
+        c1 = simd.add_f32s(c1, simd.partial_load_f32s(t));
+        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
+    }
+}
+
+pub(super) struct MulInPlace<'a> {
+    pub x: &'a mut [f32],
+    pub w: &'a [f32],
+}
+
+impl WithSimd for MulInPlace<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let (x, xt) = S::as_mut_simd_f32s(self.x);
+        let (w, wt) = S::as_simd_f32s(self.w);
+        for (x, w) in x.iter_mut().zip(w) {
+            *x = simd.mul_f32s(*x, *w);
+        }
+        let r = simd.mul_f32s(simd.partial_load_f32s(xt), simd.partial_load_f32s(wt));
+        simd.partial_store_f32s(xt, r);
+    }
+}
+
+/// Power or magnitude from interleaved `(re, im)` pairs. pulp 0.22 has no order-preserving
+/// deinterleave on x86, so the body is written as a plain loop: inside `with_simd` it is
+/// compiled with the backend's target features and LLVM vectorises it (shuffles + FMA + sqrt).
+pub(super) struct PowerSpec<'a> {
+    pub z: &'a [f32],
+    pub out: &'a mut [f32],
+    pub magnitude: bool,
+}
+
+impl WithSimd for PowerSpec<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let pairs = self.z.chunks_exact(2);
+        if self.magnitude {
+            for (o, c) in self.out.iter_mut().zip(pairs) {
+                *o = (c[0] * c[0] + c[1] * c[1]).sqrt();
+            }
+        } else {
+            for (o, c) in self.out.iter_mut().zip(pairs) {
+                *o = c[0] * c[0] + c[1] * c[1];
+            }
+        }
+    }
+}
+
+/// Vectorised natural log for finite, normal `x > 0`: exponent/mantissa split by bit
+/// manipulation, then the Cephes `logf` polynomial on the mantissa in [√½, √2).
+#[inline(always)]
+fn ln_f32s<S: Simd>(simd: S, x: S::f32s) -> S::f32s {
+    let bits = simd.transmute_u32s_f32s(x);
+    let expo = simd.wrapping_dyn_shr_u32s(bits, simd.splat_u32s(23));
+    let frac = simd.and_u32s(bits, simd.splat_u32s(0x007F_FFFF));
+    let m = simd.transmute_f32s_u32s(simd.or_u32s(frac, simd.splat_u32s(0x3F00_0000)));
+    // u32 -> f32 without a conversion op: bits(2^23) | e == 2^23 + e exactly for e < 2^23.
+    let e = simd.transmute_f32s_u32s(simd.or_u32s(expo, simd.splat_u32s(0x4B00_0000)));
+    let e = simd.sub_f32s(e, simd.splat_f32s(8_388_608.0 + 126.0));
+    let (one, zero) = (simd.splat_f32s(1.0), simd.splat_f32s(0.0));
+    let small = simd.less_than_f32s(m, simd.splat_f32s(std::f32::consts::FRAC_1_SQRT_2));
+    let e = simd.sub_f32s(e, simd.select_f32s(small, one, zero));
+    let t = simd.add_f32s(simd.sub_f32s(m, one), simd.select_f32s(small, m, zero));
+    let z = simd.mul_f32s(t, t);
+    let mut y = simd.splat_f32s(7.037_683_6e-2);
+    for c in [
+        -1.151_461_0e-1,
+        1.167_699_9e-1,
+        -1.242_014_1e-1,
+        1.424_932_3e-1,
+        -1.666_805_8e-1,
+        2.000_071_4e-1,
+        -2.499_999_4e-1,
+        3.333_333_1e-1,
+    ] {
+        y = simd.mul_add_e_f32s(y, t, simd.splat_f32s(c));
+    }
+    y = simd.mul_f32s(simd.mul_f32s(y, t), z);
+    y = simd.mul_add_e_f32s(e, simd.splat_f32s(-2.121_944_4e-4), y);
+    y = simd.mul_add_e_f32s(z, simd.splat_f32s(-0.5), y);
+    simd.mul_add_e_f32s(e, simd.splat_f32s(0.693_359_4), simd.add_f32s(t, y))
+}
+
+pub(super) struct LogCompress<'a> {
+    pub x: &'a mut [f32],
+    pub gamma: f32,
+}
+
+impl WithSimd for LogCompress<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let (g, one) = (simd.splat_f32s(self.gamma), simd.splat_f32s(1.0));
+        let (v, t) = S::as_mut_simd_f32s(self.x);
+        for x in v {
+            *x = ln_f32s(simd, simd.mul_add_e_f32s(g, *x, one));
+        }
+        let r = ln_f32s(simd, simd.mul_add_e_f32s(g, simd.partial_load_f32s(t), one));
+        simd.partial_store_f32s(t, r);
+    }
+}
+
+pub(super) struct HwrDiff<'a> {
+    pub a: &'a [f32],
+    pub b: &'a [f32],
+    pub out: &'a mut [f32],
+}
+
+impl WithSimd for HwrDiff<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        let (a, at) = S::as_simd_f32s(self.a);
+        let (b, bt) = S::as_simd_f32s(self.b);
+        let (o, ot) = S::as_mut_simd_f32s(self.out);
+        let zero = simd.splat_f32s(0.0);
+        let mut acc = zero;
+        for ((o, a), b) in o.iter_mut().zip(a).zip(b) {
+            *o = simd.max_f32s(simd.sub_f32s(*a, *b), zero);
+            acc = simd.add_f32s(acc, *o);
+        }
+        // Zero-filled tail lanes give max(0 − 0, 0) = 0 and do not change the sum.
+        let r = simd.max_f32s(simd.sub_f32s(simd.partial_load_f32s(at), simd.partial_load_f32s(bt)), zero);
+        simd.partial_store_f32s(ot, r);
+        simd.reduce_sum_f32s(simd.add_f32s(acc, r))
+    }
+}
+
+pub(super) struct HwrDiffSum<'a> {
+    pub a: &'a [f32],
+    pub b: &'a [f32],
+}
+
+impl WithSimd for HwrDiffSum<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        let (a, at) = S::as_simd_f32s(self.a);
+        let (b, bt) = S::as_simd_f32s(self.b);
+        let (a2, a1) = as_arrays::<2, _>(a);
+        let (b2, b1) = as_arrays::<2, _>(b);
+        let zero = simd.splat_f32s(0.0);
+        let (mut c0, mut c1) = (zero, zero);
+        for ([x0, x1], [y0, y1]) in a2.iter().zip(b2) {
+            c0 = simd.add_f32s(c0, simd.max_f32s(simd.sub_f32s(*x0, *y0), zero));
+            c1 = simd.add_f32s(c1, simd.max_f32s(simd.sub_f32s(*x1, *y1), zero));
+        }
+        for (x, y) in a1.iter().zip(b1) {
+            c0 = simd.add_f32s(c0, simd.max_f32s(simd.sub_f32s(*x, *y), zero));
+        }
+        let r = simd.max_f32s(simd.sub_f32s(simd.partial_load_f32s(at), simd.partial_load_f32s(bt)), zero);
+        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), r))
+    }
+}
+
+pub(super) struct Axpy<'a> {
+    pub x: &'a mut [f32],
+    pub alpha: f32,
+    pub y: &'a [f32],
+}
+
+impl WithSimd for Axpy<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let a = simd.splat_f32s(self.alpha);
+        let (x, xt) = S::as_mut_simd_f32s(self.x);
+        let (y, yt) = S::as_simd_f32s(self.y);
+        for (x, y) in x.iter_mut().zip(y) {
+            *x = simd.mul_add_e_f32s(a, *y, *x);
+        }
+        let r = simd.mul_add_e_f32s(a, simd.partial_load_f32s(yt), simd.partial_load_f32s(xt));
+        simd.partial_store_f32s(xt, r);
+    }
+}
+
+pub(super) struct Max<'a>(pub &'a [f32]);
+
+impl WithSimd for Max<'_> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        let (v, t) = S::as_simd_f32s(self.0);
+        let mut m = simd.splat_f32s(f32::NEG_INFINITY);
+        for x in v {
+            m = simd.max_f32s(m, *x);
+        }
+        // The tail is folded in scalar: zero-filled lanes would be wrong for negative data.
+        t.iter().fold(simd.reduce_max_f32s(m), |acc, &x| acc.max(x))
+    }
+}

@@ -1,0 +1,59 @@
+//! Plain scalar reference implementations of every kernel. These define what the SIMD
+//! versions must compute; the property tests compare the two.
+
+use realfft::num_complex::Complex32;
+
+/// `Σ a[i]·b[i]` over the shorter length.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// `Σ a[i]`.
+pub fn sum(a: &[f32]) -> f32 {
+    a.iter().sum()
+}
+
+/// `x[i] *= w[i]` over the shorter length.
+pub fn mul_in_place(x: &mut [f32], w: &[f32]) {
+    x.iter_mut().zip(w).for_each(|(x, w)| *x *= w);
+}
+
+/// `out[i] = re² + im²`.
+pub fn power(c: &[Complex32], out: &mut [f32]) {
+    out.iter_mut().zip(c).for_each(|(o, c)| *o = c.re * c.re + c.im * c.im);
+}
+
+/// `out[i] = sqrt(re² + im²)`.
+pub fn magnitude(c: &[Complex32], out: &mut [f32]) {
+    out.iter_mut().zip(c).for_each(|(o, c)| *o = (c.re * c.re + c.im * c.im).sqrt());
+}
+
+/// `x[i] = ln(1 + gamma·x[i])`.
+pub fn log1p_scaled_in_place(x: &mut [f32], gamma: f32) {
+    x.iter_mut().for_each(|v| *v = (gamma * *v).ln_1p());
+}
+
+/// `out[i] = max(a[i] − b[i], 0)`; returns `Σ out[i]`.
+pub fn hwr_diff(a: &[f32], b: &[f32], out: &mut [f32]) -> f32 {
+    let mut s = 0.0;
+    for ((o, x), y) in out.iter_mut().zip(a).zip(b) {
+        *o = (x - y).max(0.0);
+        s += *o;
+    }
+    s
+}
+
+/// `Σ max(a[i] − b[i], 0)`.
+pub fn hwr_diff_sum(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| (x - y).max(0.0)).sum()
+}
+
+/// `x[i] += a·y[i]` (axpy).
+pub fn axpy(x: &mut [f32], a: f32, y: &[f32]) {
+    x.iter_mut().zip(y).for_each(|(x, y)| *x += a * y);
+}
+
+/// `max_i x[i]` (−∞ for an empty slice).
+pub fn max(x: &[f32]) -> f32 {
+    x.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+}

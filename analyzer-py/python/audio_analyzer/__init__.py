@@ -1,0 +1,37 @@
+"""audio_analyzer: fast music analysis in Rust.
+
+The functions here are thin wrappers over the compiled ``audio_analyzer._core`` module; all
+computation happens in the Rust crate ``analyzer-core`` with the GIL released.
+
+>>> import audio_analyzer as aa
+>>> y, sr = aa.load("song.mp3")            # mono float32 at 22050 Hz  # doctest: +SKIP
+>>> S = aa.stft(y, n_fft=2048, hop_length=512)                       # doctest: +SKIP
+"""
+
+from ._core import (
+    ANALYZER_VERSION,
+    DEFAULT_SAMPLE_RATE,
+    AnalyzerError,
+    DecodeError,
+    LimitExceededError,
+    ParameterError,
+    UnsupportedFormatError,
+    __version__,
+    info,
+    load,
+    stft,
+)
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "DEFAULT_SAMPLE_RATE",
+    "AnalyzerError",
+    "DecodeError",
+    "LimitExceededError",
+    "ParameterError",
+    "UnsupportedFormatError",
+    "__version__",
+    "info",
+    "load",
+    "stft",
+]

@@ -1,0 +1,55 @@
+"""Type stubs for the compiled extension ``audio_analyzer._core``."""
+
+import os
+from typing import IO, Any, Dict, Optional, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
+
+Source = Union[str, "os.PathLike[str]", bytes, bytearray, IO[bytes]]
+
+__version__: str
+ANALYZER_VERSION: str
+DEFAULT_SAMPLE_RATE: int
+
+class AnalyzerError(Exception):
+    """Root of every error raised by audio_analyzer."""
+
+class DecodeError(AnalyzerError):
+    """The input is corrupt, truncated or holds no audio."""
+
+class UnsupportedFormatError(AnalyzerError):
+    """The container or codec is not supported."""
+
+class ParameterError(AnalyzerError, ValueError):
+    """A parameter is out of range (also a ValueError)."""
+
+class LimitExceededError(AnalyzerError):
+    """The input exceeds a configured resource limit."""
+
+def load(source: Source, *, sr: Optional[int] = 22050) -> Tuple[npt.NDArray[np.float32], int]:
+    """Decode ``source`` to a mono float32 array at ``sr`` Hz (``sr=None`` keeps the file's rate).
+
+    Raises FileNotFoundError for a missing path, UnsupportedFormatError, DecodeError,
+    LimitExceededError, ParameterError (bad ``sr``).
+    """
+
+def info(source: Source) -> Dict[str, Any]:
+    """Decode ``source`` and describe it: duration (s), sample_rate, channels, codec, container,
+    n_frames, content_hash (BLAKE3 hex of the bytes) and warnings."""
+
+def stft(
+    y: npt.ArrayLike,
+    *,
+    n_fft: int = 2048,
+    hop_length: Optional[int] = None,
+    win_length: Optional[int] = None,
+    window: str = "hann",
+    center: bool = True,
+    pad_mode: str = "constant",
+) -> npt.NDArray[np.complex64]:
+    """Short-time Fourier transform, shape ``(1 + n_fft // 2, n_frames)`` as in librosa.
+
+    ``y`` is converted to float32 if needed. ``hop_length`` defaults to ``n_fft // 4``.
+    ``window``: hann, hamming, blackman, blackmanharris, boxcar. ``pad_mode``: constant, reflect.
+    """

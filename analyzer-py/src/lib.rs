@@ -1,0 +1,242 @@
+//! The `audio_analyzer._core` extension module.
+//!
+//! Conversions and error mapping only: every computation lives in `analyzer-core`. Work that
+//! takes time runs with the GIL released through [`run_detached`], the one place that also maps
+//! core errors (and any panic) to the Python exception hierarchy.
+
+use std::path::PathBuf;
+
+use analyzer_core::audio::{self, LoadConfig};
+use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
+use analyzer_core::{AnalyzerError, ErrorKind};
+use numpy::ndarray::Array2;
+use numpy::{AllowTypeChange, Complex32, PyArray1, PyArray2, PyArrayLike1};
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
+
+/// The exception classes, created once per interpreter (ParameterError has two bases, which
+/// `create_exception!` cannot express).
+struct Exceptions {
+    analyzer: Py<PyType>,
+    decode: Py<PyType>,
+    unsupported: Py<PyType>,
+    parameter: Py<PyType>,
+    limit: Py<PyType>,
+}
+
+static EXCEPTIONS: PyOnceLock<Exceptions> = PyOnceLock::new();
+
+fn make_class(py: Python<'_>, name: &str, doc: &str, bases: Vec<Bound<'_, PyAny>>) -> PyResult<Py<PyType>> {
+    let ns = PyDict::new(py);
+    ns.set_item("__module__", "audio_analyzer")?;
+    ns.set_item("__doc__", doc)?;
+    let cls = py.import("builtins")?.getattr("type")?.call1((name, PyTuple::new(py, bases)?, ns))?;
+    Ok(cls.cast_into::<PyType>()?.unbind())
+}
+
+fn exceptions(py: Python<'_>) -> PyResult<&Exceptions> {
+    EXCEPTIONS.get_or_try_init(py, || {
+        let base = make_class(
+            py,
+            "AnalyzerError",
+            "Root of every error raised by audio_analyzer.",
+            vec![py.get_type::<pyo3::exceptions::PyException>().into_any()],
+        )?;
+        let sub = |name: &str, doc: &str, extra: Option<Bound<'_, PyAny>>| {
+            let mut bases = vec![base.bind(py).clone().into_any()];
+            bases.extend(extra);
+            make_class(py, name, doc, bases)
+        };
+        Ok::<_, PyErr>(Exceptions {
+            decode: sub("DecodeError", "The input is corrupt, truncated or holds no audio.", None)?,
+            unsupported: sub("UnsupportedFormatError", "The container or codec is not supported.", None)?,
+            parameter: sub(
+                "ParameterError",
+                "A parameter is out of range (also a ValueError).",
+                Some(py.get_type::<pyo3::exceptions::PyValueError>().into_any()),
+            )?,
+            limit: sub("LimitExceededError", "The input exceeds a configured resource limit.", None)?,
+            analyzer: base,
+        })
+    })
+}
+
+fn raise(py: Python<'_>, cls: &Py<PyType>, msg: String) -> PyErr {
+    PyErr::from_type(cls.bind(py).clone(), msg)
+}
+
+/// Maps a core error to its Python exception.
+fn map_error(py: Python<'_>, err: AnalyzerError) -> PyErr {
+    let msg = err.to_string();
+    let exc = match exceptions(py) {
+        Ok(e) => e,
+        Err(e) => return e,
+    };
+    match err.kind() {
+        ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+        ErrorKind::Io => PyOSError::new_err(msg),
+        ErrorKind::InvalidParameter => raise(py, &exc.parameter, msg),
+        ErrorKind::UnsupportedFormat | ErrorKind::NoAudioTrack => raise(py, &exc.unsupported, msg),
+        ErrorKind::Decode | ErrorKind::Empty => raise(py, &exc.decode, msg),
+        ErrorKind::LimitExceeded => raise(py, &exc.limit, msg),
+        _ => raise(py, &exc.analyzer, msg),
+    }
+}
+
+/// Runs `f` with the GIL released, mapping core errors and panics to Python exceptions.
+fn run_detached<T, F>(py: Python<'_>, f: F) -> PyResult<T>
+where
+    T: Send,
+    F: FnOnce() -> Result<T, AnalyzerError> + Send,
+{
+    let outcome = py.detach(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)));
+    match outcome {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(map_error(py, e)),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let exc = exceptions(py)?;
+            Err(raise(py, &exc.analyzer, format!("internal error: {what}")))
+        }
+    }
+}
+
+/// What `load` can read.
+enum Source {
+    Path(PathBuf),
+    Bytes(Vec<u8>, Option<String>),
+}
+
+fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(Source::Bytes(b.as_bytes().to_vec(), None));
+    }
+    if let Ok(p) = obj.extract::<PathBuf>() {
+        return Ok(Source::Path(p));
+    }
+    if let Ok(v) = obj.extract::<Vec<u8>>() {
+        if !obj.is_instance_of::<pyo3::types::PyList>() {
+            return Ok(Source::Bytes(v, None));
+        }
+    }
+    if obj.hasattr("read")? {
+        let data = obj.call_method0("read")?;
+        let bytes = data
+            .cast::<PyBytes>()
+            .map_err(|_| PyTypeError::new_err("file object's read() must return bytes (open it in 'rb' mode)"))?;
+        let ext = obj
+            .getattr("name")
+            .ok()
+            .and_then(|n| n.extract::<PathBuf>().ok())
+            .and_then(|p| p.extension().map(|e| e.to_string_lossy().into_owned()));
+        return Ok(Source::Bytes(bytes.as_bytes().to_vec(), ext));
+    }
+    Err(PyTypeError::new_err("source must be a path (str or os.PathLike), bytes, or a binary file object"))
+}
+
+/// Decodes audio to a mono float32 array at `sr` Hz (`sr=None` keeps the file's rate).
+#[pyfunction]
+#[pyo3(signature = (source, *, sr = Some(analyzer_core::DEFAULT_SAMPLE_RATE)))]
+fn load<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    sr: Option<u32>,
+) -> PyResult<(Bound<'py, PyArray1<f32>>, u32)> {
+    let src = extract_source(source)?;
+    let cfg = LoadConfig { sr, ..LoadConfig::default() };
+    let decoded = run_detached(py, move || match src {
+        Source::Path(p) => audio::load_path(&p, &cfg),
+        Source::Bytes(b, ext) => audio::load_bytes(b, ext.as_deref(), &cfg),
+    })?;
+    Ok((PyArray1::from_vec(py, decoded.samples), decoded.sample_rate))
+}
+
+/// Decodes audio and returns a dict describing the source and the decode.
+#[pyfunction]
+fn info<'py>(py: Python<'py>, source: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let src = extract_source(source)?;
+    let cfg = LoadConfig { sr: None, ..LoadConfig::default() };
+    let (decoded, hash) = run_detached(py, move || match src {
+        Source::Path(p) => Ok((audio::load_path(&p, &cfg)?, audio::content_hash_path(&p)?)),
+        Source::Bytes(b, ext) => {
+            let hash = audio::content_hash_bytes(&b);
+            Ok((audio::load_bytes(b, ext.as_deref(), &cfg)?, hash))
+        }
+    })?;
+    let d = PyDict::new(py);
+    let s = &decoded.source;
+    d.set_item("duration", s.duration_seconds())?;
+    d.set_item("sample_rate", s.sample_rate)?;
+    d.set_item("channels", s.channels)?;
+    d.set_item("codec", &s.codec)?;
+    d.set_item("container", &s.container)?;
+    d.set_item("n_frames", s.n_frames)?;
+    d.set_item("content_hash", hash)?;
+    d.set_item("warnings", &decoded.warnings)?;
+    Ok(d)
+}
+
+fn pad_mode_from_name(name: &str) -> Result<PadMode, AnalyzerError> {
+    match name {
+        "constant" => Ok(PadMode::Constant),
+        "reflect" => Ok(PadMode::Reflect),
+        other => Err(AnalyzerError::invalid("pad_mode", format!("unknown pad mode `{other}` (constant, reflect)"))),
+    }
+}
+
+/// Short-time Fourier transform; returns complex64 of shape `(1 + n_fft // 2, n_frames)`
+/// (librosa's layout). `y` is converted to float32 if needed (float64 is accepted).
+#[pyfunction]
+#[pyo3(signature = (y, *, n_fft = 2048, hop_length = None, win_length = None, window = "hann", center = true, pad_mode = "constant"))]
+#[allow(clippy::too_many_arguments)]
+fn stft<'py>(
+    py: Python<'py>,
+    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    n_fft: usize,
+    hop_length: Option<usize>,
+    win_length: Option<usize>,
+    window: &str,
+    center: bool,
+    pad_mode: &str,
+) -> PyResult<Bound<'py, PyArray2<Complex32>>> {
+    let samples: Vec<f32> = y.as_array().iter().copied().collect();
+    let window = window.to_string();
+    let pad_mode = pad_mode.to_string();
+    let (data, n_frames, n_bins) = run_detached(py, move || {
+        let mut cfg = StftConfig::new(n_fft, hop_length.unwrap_or((n_fft / 4).max(1)));
+        cfg.win_length = win_length;
+        cfg.window = WindowType::from_name(&window)?;
+        cfg.center = center;
+        cfg.pad_mode = pad_mode_from_name(&pad_mode)?;
+        let stft = Stft::new(cfg)?;
+        let (data, n_frames) = stft.complex(&samples);
+        Ok((data, n_frames, stft.config().n_bins()))
+    })?;
+    let frames_major = Array2::from_shape_vec((n_frames, n_bins), data).expect("shape matches the STFT output");
+    Ok(PyArray2::from_owned_array(py, frames_major.reversed_axes()))
+}
+
+/// The module.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    let exc = exceptions(py)?;
+    m.add("AnalyzerError", exc.analyzer.bind(py))?;
+    m.add("DecodeError", exc.decode.bind(py))?;
+    m.add("UnsupportedFormatError", exc.unsupported.bind(py))?;
+    m.add("ParameterError", exc.parameter.bind(py))?;
+    m.add("LimitExceededError", exc.limit.bind(py))?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("ANALYZER_VERSION", analyzer_core::ANALYZER_VERSION)?;
+    m.add("DEFAULT_SAMPLE_RATE", analyzer_core::DEFAULT_SAMPLE_RATE)?;
+    m.add_function(wrap_pyfunction!(load, m)?)?;
+    m.add_function(wrap_pyfunction!(info, m)?)?;
+    m.add_function(wrap_pyfunction!(stft, m)?)?;
+    Ok(())
+}

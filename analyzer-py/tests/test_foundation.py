@@ -1,0 +1,135 @@
+"""Tests of the foundation API: load, info, stft, the error hierarchy, and the stubs."""
+
+import ast
+import io
+import os
+import pathlib
+
+import numpy as np
+import pytest
+
+import audio_analyzer as aa
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FORMATS = ROOT / "testdata" / "formats"
+MISC = ROOT / "testdata" / "misc"
+ALL_FORMATS = sorted(p.name for p in FORMATS.iterdir())
+
+
+@pytest.mark.parametrize("name", ALL_FORMATS)
+def test_load_every_format_to_mono_float32(name):
+    y, sr = aa.load(FORMATS / name)
+    assert sr == 22050
+    assert y.dtype == np.float32 and y.ndim == 1
+    # One second of audio, within one codec frame (AAC/MP3: <= 1152 source samples).
+    assert abs(len(y) - 22050) <= 1152 // 2 + 1, (name, len(y))
+    assert np.isfinite(y).all()
+    assert 0.05 < float(np.sqrt(np.mean(y**2))) < 1.0
+
+
+def test_sr_none_keeps_source_rate_and_lossless_matches_wav():
+    wav, sr = aa.load(FORMATS / "s16.wav", sr=None)
+    assert sr == 44100 and len(wav) == 44100
+    for name in ("s16.flac", "s16.aiff", "s16_alac.m4a"):
+        y, sr2 = aa.load(FORMATS / name, sr=None)
+        assert sr2 == 44100
+        np.testing.assert_array_equal(y, wav, err_msg=name)
+
+
+def test_bytes_fileobj_and_pathlike_give_the_same_samples():
+    path = FORMATS / "vorbis.ogg"
+    a, _ = aa.load(str(path))
+    b, _ = aa.load(path.read_bytes())
+    with open(path, "rb") as f:
+        c, _ = aa.load(f)
+    d, _ = aa.load(io.BytesIO(path.read_bytes()))
+    e, _ = aa.load(bytearray(path.read_bytes()))
+    for other in (b, c, d, e):
+        np.testing.assert_array_equal(a, other)
+
+
+def test_info_describes_the_source():
+    d = aa.info(MISC / "surround51.flac")
+    assert d["channels"] == 6 and d["sample_rate"] == 48000 and d["codec"] == "flac"
+    assert abs(d["duration"] - 0.5) < 1e-3
+    assert len(d["content_hash"]) == 64
+    assert d["warnings"] == []
+
+
+def test_error_hierarchy(tmp_path):
+    assert issubclass(aa.ParameterError, aa.AnalyzerError)
+    assert issubclass(aa.ParameterError, ValueError)
+    for cls in (aa.DecodeError, aa.UnsupportedFormatError, aa.LimitExceededError):
+        assert issubclass(cls, aa.AnalyzerError)
+    with pytest.raises(FileNotFoundError):
+        aa.load(tmp_path / "missing.wav")
+    with pytest.raises(aa.UnsupportedFormatError):
+        aa.load(MISC / "not_audio.mp3")
+    empty = tmp_path / "empty.wav"
+    empty.write_bytes(b"")
+    with pytest.raises(aa.DecodeError):
+        aa.load(empty)
+    with pytest.raises(aa.DecodeError):
+        aa.load(b"")
+    with pytest.raises(ValueError):
+        aa.load(FORMATS / "s16.wav", sr=1)
+    with pytest.raises(TypeError):
+        aa.load(12345)
+    truncated = tmp_path / "cut.flac"
+    truncated.write_bytes((FORMATS / "s16.flac").read_bytes()[:20000])
+    y, _ = aa.load(truncated)  # keeps the good audio
+    assert 0 < len(y) < 22050
+    assert any("truncated" in w for w in aa.info(truncated)["warnings"])
+
+
+def test_stft_matches_numpy_oracle_and_librosa_layout():
+    rng = np.random.default_rng(0)
+    y = rng.standard_normal(5000).astype(np.float32)
+    S = aa.stft(y, n_fft=512, hop_length=128)
+    assert S.dtype == np.complex64
+    assert S.shape == (257, 1 + len(y) // 128)
+    # Frame t is centred on sample t*hop with zero padding, periodic Hann window.
+    window = 0.5 - 0.5 * np.cos(2 * np.pi * np.arange(512) / 512)
+    padded = np.pad(y.astype(np.float64), 256)
+    for t in (0, 7, S.shape[1] - 1):
+        ref = np.fft.rfft(padded[t * 128 : t * 128 + 512] * window)
+        np.testing.assert_allclose(S[:, t], ref, rtol=1e-4, atol=1e-3)
+
+
+def test_stft_accepts_float64_and_noncontiguous_input():
+    rng = np.random.default_rng(1)
+    y64 = rng.standard_normal(8000)
+    a = aa.stft(y64, n_fft=256)
+    b = aa.stft(y64.astype(np.float32), n_fft=256)
+    np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    strided = rng.standard_normal(16000).astype(np.float32)[::2]
+    assert not strided.flags["C_CONTIGUOUS"]
+    np.testing.assert_allclose(aa.stft(strided, n_fft=256), aa.stft(strided.copy(), n_fft=256))
+
+
+def test_stft_parameter_errors():
+    y = np.zeros(1000, dtype=np.float32)
+    with pytest.raises(aa.ParameterError):
+        aa.stft(y, n_fft=0)
+    with pytest.raises(ValueError):
+        aa.stft(y, window="nope")
+    with pytest.raises(aa.ParameterError):
+        aa.stft(y, pad_mode="wrap")
+    with pytest.raises(aa.ParameterError):
+        aa.stft(y, n_fft=256, win_length=512)
+    assert aa.stft(np.zeros(0, dtype=np.float32), n_fft=256).shape == (129, 0)
+
+
+def test_stubs_match_the_module():
+    stub = pathlib.Path(aa.__file__).with_name("_core.pyi")
+    tree = ast.parse(stub.read_text())
+    names = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            names.add(node.target.id)
+    names.discard("Source")
+    public = {n for n in dir(aa._core) if not n.startswith("_")} | {"__version__"}
+    assert names - {"Source"} == public, (names ^ public)
+    assert (pathlib.Path(aa.__file__).with_name("py.typed")).exists()
