@@ -48,10 +48,28 @@ const MAX_CODEC_FRAME: u64 = 1152;
 
 #[test]
 fn every_format_decodes_to_the_same_signal() {
-    let reference = load_path(testdata().join("formats/s16.wav"), &LoadConfig::default()).unwrap();
+    check_format_matrix(&testdata().join("formats"), 44100);
+}
+
+/// Opt-in: `scripts/format-matrix.sh` encodes 30 s of a real recording into every format.
+#[test]
+#[ignore = "needs AA_FORMAT_MATRIX_DIR from scripts/format-matrix.sh"]
+fn real_recording_format_matrix() {
+    let dir = PathBuf::from(std::env::var("AA_FORMAT_MATRIX_DIR").expect("AA_FORMAT_MATRIX_DIR"));
+    check_format_matrix(&dir, 30 * 44100);
+    let wav = load_path(dir.join("s16.wav"), &native()).unwrap();
+    for name in ["s16.flac", "s16.aiff", "s16_alac.m4a"] {
+        assert_eq!(load_path(dir.join(name), &native()).unwrap().samples, wav.samples, "{name} sample-identical");
+    }
+}
+
+fn check_format_matrix(dir: &Path, expected_frames: u64) {
+    let reference = load_path(dir.join("s16.wav"), &LoadConfig::default()).unwrap();
     let ref_frames = reference.source.n_frames;
-    assert_eq!(ref_frames, 44100);
-    for path in formats() {
+    assert_eq!(ref_frames, expected_frames);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    for path in paths {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let got = load_path(&path, &LoadConfig::default()).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(got.sample_rate, 22050);

@@ -21,8 +21,11 @@ def test_load_every_format_to_mono_float32(name):
     y, sr = aa.load(FORMATS / name)
     assert sr == 22050
     assert y.dtype == np.float32 and y.ndim == 1
-    # One second of audio, within one codec frame (AAC/MP3: <= 1152 source samples).
-    assert abs(len(y) - 22050) <= 1152 // 2 + 1, (name, len(y))
+    # One second of audio, within one codec frame (AAC/MP3: <= 1152 source samples at 44.1 kHz,
+    # i.e. 576 at 22.05 kHz). ADTS states no encoder priming, so its priming frames stay in:
+    # allow 2.5 AAC frames there, as the Rust decode test does.
+    tolerance = (2 * 1024 + 512) // 2 if name.endswith(".aac") else 1152 // 2 + 1
+    assert abs(len(y) - 22050) <= tolerance, (name, len(y))
     assert np.isfinite(y).all()
     assert 0.05 < float(np.sqrt(np.mean(y**2))) < 1.0
 

@@ -1,0 +1,59 @@
+//! Runs the `audio-analyzer` binary: JSON Lines records, per-file errors, exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
+}
+
+fn run(args: &[&Path]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_audio-analyzer")).arg("analyze").args(args).output().expect("binary runs")
+}
+
+#[test]
+fn prints_one_record_per_good_file_and_reports_bad_ones() {
+    let good = testdata().join("formats/s16.flac");
+    let bad = testdata().join("misc/not_audio.mp3");
+    let missing = testdata().join("misc/does_not_exist.wav");
+    let good2 = testdata().join("misc/mono8k.wav");
+    let out = run(&[&good, &bad, &missing, &good2]);
+    assert_eq!(out.status.code(), Some(1), "partial failure exit code");
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let rec: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(rec["path"], good.to_string_lossy().as_ref());
+    assert_eq!(rec["duration_ms"], 1000);
+    assert_eq!(rec["sample_rate"], 44100);
+    assert_eq!(rec["channels"], 2);
+    assert_eq!(rec["codec"], "flac");
+    assert_eq!(rec["analyzer_version"], env!("CARGO_PKG_VERSION"));
+    let hash = rec["content_hash"].as_str().unwrap();
+    assert_eq!(hash, blake3_hex(&std::fs::read(&good).unwrap()));
+    let rec2: serde_json::Value = serde_json::from_str(lines[1]).unwrap();
+    assert_eq!(rec2["channels"], 1);
+    assert_eq!(rec2["duration_ms"], 500);
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("not_audio.mp3") && stderr.contains("[unsupported_format]"), "{stderr}");
+    assert!(stderr.contains("does_not_exist.wav") && stderr.contains("[not_found]"), "{stderr}");
+}
+
+#[test]
+fn all_good_exits_zero_and_usage_errors_exit_two() {
+    let out = run(&[&testdata().join("formats/mp3.mp3")]);
+    assert_eq!(out.status.code(), Some(0));
+    let none = Command::new(env!("CARGO_BIN_EXE_audio-analyzer")).arg("analyze").output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+    let bad_sr = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
+        .args(["analyze", "--sr", "5"])
+        .arg(testdata().join("formats/mp3.mp3"))
+        .output()
+        .unwrap();
+    assert_eq!(bad_sr.status.code(), Some(2));
+}
+
+/// The hash of the bytes, computed independently of the binary through the core's helper.
+fn blake3_hex(bytes: &[u8]) -> String {
+    analyzer_core::audio::content_hash_bytes(bytes)
+}
