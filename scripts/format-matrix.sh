@@ -12,6 +12,7 @@ trap 'rm -rf "$OUT"' EXIT
 ff() { ffmpeg -hide_banner -loglevel error -y "$@"; }
 ff -ss 10 -t 30 -i "$SRC" -ar 44100 -ac 2 -c:a pcm_s16le "$OUT/s16.wav"
 ff -i "$OUT/s16.wav" -c:a pcm_s24le "$OUT/s24.wav"
+ff -i "$OUT/s16.wav" -c:a pcm_s32le "$OUT/s32.wav"
 ff -i "$OUT/s16.wav" -c:a pcm_f32le "$OUT/f32.wav"
 ff -i "$OUT/s16.wav" -c:a flac "$OUT/s16.flac"
 ff -i "$OUT/s16.wav" -c:a pcm_s16be "$OUT/s16.aiff"

@@ -41,6 +41,10 @@ pub enum AnalyzerError {
         #[source]
         source: std::io::Error,
     },
+    /// A bug: an internal invariant failed (a caught panic, for instance). Reported, never
+    /// aborting the process, so that a batch goes on.
+    #[error("internal error: {0}")]
+    Internal(String),
 }
 
 /// Short alias used across the crate.
@@ -66,6 +70,8 @@ pub enum ErrorKind {
     NotFound,
     /// Any other I/O error.
     Io,
+    /// See [`AnalyzerError::Internal`].
+    Internal,
 }
 
 impl ErrorKind {
@@ -80,6 +86,7 @@ impl ErrorKind {
             ErrorKind::InvalidParameter => "invalid_parameter",
             ErrorKind::NotFound => "not_found",
             ErrorKind::Io => "io",
+            ErrorKind::Internal => "internal",
         }
     }
 }
@@ -102,7 +109,18 @@ impl AnalyzerError {
             AnalyzerError::InvalidParameter { .. } => ErrorKind::InvalidParameter,
             AnalyzerError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => ErrorKind::NotFound,
             AnalyzerError::Io { .. } => ErrorKind::Io,
+            AnalyzerError::Internal(_) => ErrorKind::Internal,
         }
+    }
+
+    /// Turns a caught panic payload into [`AnalyzerError::Internal`].
+    pub fn from_panic(payload: Box<dyn std::any::Any + Send>) -> Self {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        AnalyzerError::Internal(what)
     }
 
     /// Builds an [`AnalyzerError::InvalidParameter`].

@@ -6,6 +6,8 @@
 
 use std::path::PathBuf;
 
+mod batch;
+
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
@@ -95,15 +97,7 @@ where
     match outcome {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(e)) => Err(map_error(py, e)),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown panic".into());
-            let exc = exceptions(py)?;
-            Err(raise(py, &exc.analyzer, format!("internal error: {what}")))
-        }
+        Err(panic) => Err(map_error(py, AnalyzerError::from_panic(panic))),
     }
 }
 
