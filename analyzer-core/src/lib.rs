@@ -33,6 +33,7 @@ pub mod audio;
 pub mod error;
 pub mod simd;
 pub mod spectral;
+pub mod structure;
 pub mod timeline;
 
 pub use error::{AnalyzerError, ErrorKind, Result};

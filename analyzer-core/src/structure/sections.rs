@@ -1,0 +1,468 @@
+//! Sections: large-scale structure (intro, verse, chorus, ...) by Foote novelty on a
+//! self-similarity matrix of chroma and timbre, in the shape of Spotify's `audio-analysis`
+//! sections.
+//!
+//! # Method
+//! 1. The frame features are averaged over analysis blocks: beats when the track has at least
+//!    [`SectionConfig::min_beats`] of them (beat-synchronous features), otherwise fixed blocks of
+//!    [`SectionConfig::block_seconds`].
+//! 2. Each block becomes a vector of its max-normalised chroma and its z-scored timbre
+//!    (coefficients 1–11, each scaled by its standard deviation over the track, so loudness
+//!    alone does not dominate), and the self-similarity `S[i][j]` is the cosine similarity.
+//! 3. Novelty `N[i] = Σ_{a,b} K[a][b]·S[i+a][i+b]` with a Gaussian-tapered checkerboard kernel
+//!    `K` of half-width [`SectionConfig::kernel_seconds`] (Foote 2000); it peaks where the
+//!    music before and after differ.
+//! 4. Boundaries are local maxima of `N` at least [`SectionConfig::min_section_seconds`] apart
+//!    and above `mean + threshold·std` of `N`; confidence = peak height / highest peak.
+//!
+//! Per section, `loudness` is the power mean of the frame levels (dB); `tempo` is 60 / median
+//! inter-beat interval inside the section, with the track's tempo confidence scaled down by the
+//! irregularity (coefficient of variation) of those intervals; `key`/`mode` come from the
+//! section's mean chroma through the caller's key estimator; `time_signature` is the track's.
+//!
+//! # References
+//! - J. Foote, "Automatic audio segmentation using a measure of audio novelty", ICME 2000.
+//! - M. Müller, "Fundamentals of Music Processing", Springer 2015, ch. 4 (novelty-based
+//!   segmentation).
+
+use super::features::{FrameFeatures, N_DIMS, mean_rows, normalize_max};
+use crate::error::{AnalyzerError, Result, check};
+
+/// Default half-width of the checkerboard kernel in seconds.
+pub const DEFAULT_KERNEL_SECONDS: f64 = 8.0;
+/// Default shortest section in seconds.
+pub const DEFAULT_MIN_SECTION_SECONDS: f64 = 6.0;
+/// Default block length in seconds when there are too few beats.
+pub const DEFAULT_BLOCK_SECONDS: f64 = 0.5;
+/// Default minimum number of beats for beat-synchronous blocks.
+pub const DEFAULT_MIN_BEATS: usize = 16;
+/// Default peak threshold in standard deviations above the mean novelty.
+pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// Width of the Gaussian taper relative to the kernel half-width.
+const TAPER_SIGMA: f32 = 0.5;
+/// Guard against division by zero.
+const EPS: f32 = 1e-9;
+/// Seconds per minute.
+const SECONDS_PER_MINUTE: f64 = 60.0;
+
+/// Parameters of the structural segmentation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SectionConfig {
+    /// Half-width of the checkerboard kernel in seconds.
+    pub kernel_seconds: f64,
+    /// Shortest section in seconds.
+    pub min_section_seconds: f64,
+    /// Block length in seconds when the track has too few beats.
+    pub block_seconds: f64,
+    /// Minimum number of beats to use beat-synchronous blocks.
+    pub min_beats: usize,
+    /// Peak threshold in standard deviations above the mean novelty.
+    pub threshold: f32,
+}
+
+impl Default for SectionConfig {
+    fn default() -> Self {
+        Self {
+            kernel_seconds: DEFAULT_KERNEL_SECONDS,
+            min_section_seconds: DEFAULT_MIN_SECTION_SECONDS,
+            block_seconds: DEFAULT_BLOCK_SECONDS,
+            min_beats: DEFAULT_MIN_BEATS,
+            threshold: DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+impl SectionConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        check::positive_f32("kernel_seconds", self.kernel_seconds as f32)?;
+        check::positive_f32("min_section_seconds", self.min_section_seconds as f32)?;
+        check::positive_f32("block_seconds", self.block_seconds as f32)?;
+        check::at_least("min_beats", self.min_beats, 2)?;
+        if !self.threshold.is_finite() {
+            return Err(AnalyzerError::invalid("threshold", "must be finite"));
+        }
+        Ok(())
+    }
+}
+
+/// Key of a stretch of music, as returned by the caller's key estimator.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SectionKey {
+    /// Pitch class, 0 = C; −1 none.
+    pub key: i8,
+    /// Confidence of `key`.
+    pub key_confidence: f32,
+    /// 1 major, 0 minor.
+    pub mode: u8,
+    /// Confidence of `mode`.
+    pub mode_confidence: f32,
+}
+
+/// Track-level rhythm the sections inherit.
+#[derive(Debug, Clone, Copy)]
+pub struct SectionRhythm<'a> {
+    /// Beat times in seconds.
+    pub beats: &'a [f64],
+    /// Track tempo in BPM.
+    pub tempo: f32,
+    /// Track tempo confidence.
+    pub tempo_confidence: f32,
+    /// Track time signature.
+    pub time_signature: u8,
+    /// Track time signature confidence.
+    pub time_signature_confidence: f32,
+}
+
+/// One section (Spotify's `audio-analysis` section object).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Section {
+    /// Start in seconds.
+    pub start: f64,
+    /// Duration in seconds.
+    pub duration: f64,
+    /// Confidence in 0–1 of the boundary at `start` (1 for the first section).
+    pub confidence: f32,
+    /// Mean level in dB.
+    pub loudness: f32,
+    /// Tempo in BPM (0 when the section has fewer than two beats).
+    pub tempo: f32,
+    /// Tempo confidence.
+    pub tempo_confidence: f32,
+    /// Key, 0 = C; −1 none.
+    pub key: i8,
+    /// Key confidence.
+    pub key_confidence: f32,
+    /// 1 major, 0 minor.
+    pub mode: u8,
+    /// Mode confidence.
+    pub mode_confidence: f32,
+    /// Beats per bar.
+    pub time_signature: u8,
+    /// Time signature confidence.
+    pub time_signature_confidence: f32,
+}
+
+/// Finds the section boundaries (seconds, confidence), the first at 0.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for an invalid config.
+pub fn section_boundaries(
+    features: &FrameFeatures,
+    beats: &[f64],
+    duration: f64,
+    config: &SectionConfig,
+) -> Result<Vec<(f64, f32)>> {
+    config.validate()?;
+    if features.is_empty() || !(duration > 0.0) {
+        return Ok(vec![(0.0, 1.0)]);
+    }
+    // 1. Blocks.
+    let mut edges: Vec<f64> = if beats.len() >= config.min_beats {
+        let mut e: Vec<f64> = beats.iter().copied().filter(|t| t.is_finite() && *t > 0.0 && *t < duration).collect();
+        e.insert(0, 0.0);
+        e
+    } else {
+        let n = (duration / config.block_seconds).ceil() as usize;
+        (0..n).map(|i| i as f64 * config.block_seconds).collect()
+    };
+    edges.push(duration);
+    edges.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+    let n_blocks = edges.len() - 1;
+    if n_blocks < 4 {
+        return Ok(vec![(0.0, 1.0)]);
+    }
+    // 2. Block vectors.
+    let frames: Vec<(usize, usize)> = edges
+        .windows(2)
+        .map(|w| {
+            let a = features.frame_at(w[0]);
+            (a, features.frame_at(w[1]).max(a + 1))
+        })
+        .collect();
+    let timbre: Vec<[f32; N_DIMS]> = frames.iter().map(|&(a, b)| mean_rows(&features.timbre, a, b)).collect();
+    let mut mean = [0.0f32; N_DIMS];
+    let mut sd = [0.0f32; N_DIMS];
+    for t in &timbre {
+        for j in 0..N_DIMS {
+            mean[j] += t[j] / n_blocks as f32;
+        }
+    }
+    for t in &timbre {
+        for j in 0..N_DIMS {
+            sd[j] += (t[j] - mean[j]).powi(2) / n_blocks as f32;
+        }
+    }
+    let dim = 2 * N_DIMS - 1;
+    let vectors: Vec<Vec<f32>> = frames
+        .iter()
+        .zip(&timbre)
+        .map(|(&(a, b), t)| {
+            let c = normalize_max(mean_rows(&features.chroma, a, b));
+            let mut v = Vec::with_capacity(dim);
+            v.extend_from_slice(&c);
+            v.extend((1..N_DIMS).map(|j| (t[j] - mean[j]) / (sd[j].sqrt() + EPS)));
+            let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            if norm > EPS {
+                v.iter_mut().for_each(|x| *x /= norm);
+            }
+            v
+        })
+        .collect();
+    // 3. Novelty with a Gaussian-tapered checkerboard kernel (half-width in blocks), from the
+    //    band of the self-similarity matrix it needs (|i - j| < 2·half).
+    let block_s = duration / n_blocks as f64;
+    let half = ((config.kernel_seconds / block_s).round() as usize).clamp(1, n_blocks / 2);
+    let width = 2 * half;
+    let mut band = vec![0.0f32; n_blocks * width];
+    for i in 0..n_blocks {
+        for d in 0..width.min(n_blocks - i) {
+            band[i * width + d] = crate::simd::dot(&vectors[i], &vectors[i + d]);
+        }
+    }
+    let sim = |p: usize, q: usize| -> f32 {
+        let (lo, hi) = if p <= q { (p, q) } else { (q, p) };
+        band[lo * width + (hi - lo)]
+    };
+    let taper: Vec<f32> = (0..half)
+        .map(|k| {
+            let x = (k as f32 + 0.5) / (half as f32 * TAPER_SIGMA);
+            (-0.5 * x * x).exp()
+        })
+        .collect();
+    // Offsets -half..half around the boundary between block i-1 and block i: before = i-1-k,
+    // after = i+k. Same-side pairs count +, across pairs −.
+    let mut novelty = vec![0.0f32; n_blocks + 1];
+    for (i, nv) in novelty.iter_mut().enumerate().take(n_blocks).skip(1) {
+        let before: Vec<(usize, f32)> = (0..half.min(i)).map(|k| (i - 1 - k, taper[k])).collect();
+        let after: Vec<(usize, f32)> = (0..half.min(n_blocks - i)).map(|k| (i + k, taper[k])).collect();
+        let (mut acc, mut wsum) = (0.0f32, 0.0f32);
+        for side in [&before, &after] {
+            for &(p, wp) in side.iter() {
+                for &(q, wq) in side.iter() {
+                    acc += wp * wq * sim(p, q);
+                    wsum += wp * wq;
+                }
+            }
+        }
+        for &(p, wp) in &before {
+            for &(q, wq) in &after {
+                acc -= 2.0 * wp * wq * sim(p, q);
+                wsum += 2.0 * wp * wq;
+            }
+        }
+        *nv = if wsum > 0.0 { acc / wsum } else { 0.0 };
+    }
+    // 4. Peaks.
+    let inner = &novelty[1..n_blocks];
+    let mu = inner.iter().sum::<f32>() / inner.len().max(1) as f32;
+    let sigma = (inner.iter().map(|x| (x - mu).powi(2)).sum::<f32>() / inner.len().max(1) as f32).sqrt();
+    let floor = mu + config.threshold * sigma;
+    let mut candidates: Vec<usize> = (1..n_blocks)
+        .filter(|&i| novelty[i] > floor && novelty[i] >= novelty[i - 1] && novelty[i] >= novelty[i + 1])
+        .collect();
+    // Strongest first; keep those at least min_section_seconds from every kept one and from the ends.
+    candidates.sort_by(|&a, &b| novelty[b].total_cmp(&novelty[a]).then(a.cmp(&b)));
+    let top = candidates.first().map_or(0.0, |&i| novelty[i]).max(EPS);
+    let mut kept: Vec<usize> = Vec::new();
+    for i in candidates {
+        let t = edges[i];
+        let far_from_ends = t >= config.min_section_seconds && duration - t >= config.min_section_seconds;
+        if far_from_ends && kept.iter().all(|&k| (edges[k] - t).abs() >= config.min_section_seconds) {
+            kept.push(i);
+        }
+    }
+    kept.sort_unstable();
+    let mut out = vec![(0.0, 1.0)];
+    out.extend(kept.into_iter().map(|i| (edges[i], (novelty[i] / top).clamp(0.0, 1.0))));
+    Ok(out)
+}
+
+/// Builds the sections of a track of `duration` seconds.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for an invalid config.
+pub fn sections(
+    features: &FrameFeatures,
+    rhythm: &SectionRhythm<'_>,
+    duration: f64,
+    config: &SectionConfig,
+    key_of: &dyn Fn(&[[f32; N_DIMS]]) -> SectionKey,
+) -> Result<Vec<Section>> {
+    let bounds = section_boundaries(features, rhythm.beats, duration, config)?;
+    if !(duration > 0.0) {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::with_capacity(bounds.len());
+    for (k, &(start, confidence)) in bounds.iter().enumerate() {
+        let end = bounds.get(k + 1).map_or(duration, |b| b.0);
+        let (a, b) = features.frames_within(start, end);
+        let loudness = if features.is_empty() {
+            super::features::DEFAULT_FLOOR_DB
+        } else {
+            let p: f64 =
+                features.loudness_db[a..b].iter().map(|&d| 10f64.powf(d as f64 / 10.0)).sum::<f64>() / (b - a) as f64;
+            (10.0 * p.log10()) as f32
+        };
+        let inside: Vec<f64> = rhythm.beats.iter().copied().filter(|&t| t >= start && t < end).collect();
+        let (tempo, tempo_confidence) = section_tempo(&inside, rhythm.tempo_confidence);
+        let key = if features.is_empty() {
+            SectionKey { key: -1, key_confidence: 0.0, mode: 1, mode_confidence: 0.0 }
+        } else {
+            key_of(&features.chroma[a..b])
+        };
+        out.push(Section {
+            start,
+            duration: end - start,
+            confidence,
+            loudness,
+            tempo,
+            tempo_confidence,
+            key: key.key,
+            key_confidence: key.key_confidence,
+            mode: key.mode,
+            mode_confidence: key.mode_confidence,
+            time_signature: rhythm.time_signature,
+            time_signature_confidence: rhythm.time_signature_confidence,
+        });
+    }
+    Ok(out)
+}
+
+/// Tempo from the median inter-beat interval; confidence scaled by regularity.
+fn section_tempo(beats: &[f64], track_confidence: f32) -> (f32, f32) {
+    if beats.len() < 3 {
+        return (0.0, 0.0);
+    }
+    let mut ibi: Vec<f64> = beats.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).collect();
+    if ibi.is_empty() {
+        return (0.0, 0.0);
+    }
+    ibi.sort_by(f64::total_cmp);
+    let median = ibi[ibi.len() / 2];
+    let mean = ibi.iter().sum::<f64>() / ibi.len() as f64;
+    let cv = (ibi.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / ibi.len() as f64).sqrt() / mean;
+    let tempo = (SECONDS_PER_MINUTE / median) as f32;
+    (tempo, (track_confidence * (1.0 - cv as f32).clamp(0.0, 1.0)).clamp(0.0, 1.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::structure::features::{FrameFeatureConfig, frame_features};
+
+    const SR: u32 = 22050;
+
+    fn no_key(_: &[[f32; N_DIMS]]) -> SectionKey {
+        SectionKey { key: 0, key_confidence: 0.5, mode: 1, mode_confidence: 0.5 }
+    }
+
+    /// `secs` seconds of a chord (sum of sines) with a little noise, and a 120 BPM pulse.
+    fn chord_part(freqs: &[f32], secs: f32, seed: u32) -> Vec<f32> {
+        let mut state = seed;
+        (0..(secs * SR as f32) as usize)
+            .map(|i| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let noise = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
+                let t = i as f32 / SR as f32;
+                let env = 0.6 + 0.4 * (-((t * 2.0).fract() * 8.0)).exp();
+                env * freqs.iter().map(|f| (2.0 * std::f32::consts::PI * f * t).sin()).sum::<f32>() / freqs.len() as f32
+                    + 0.01 * noise
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_change_of_material_gives_a_boundary_near_the_join() {
+        // 20 s of C major, then 20 s of a brighter F# major with different timbre.
+        let mut y = chord_part(&[261.6, 329.6, 392.0], 20.0, 1);
+        let mut b = chord_part(&[740.0, 932.3, 1108.7, 2217.5, 3322.0], 20.0, 2);
+        y.append(&mut b);
+        let f = frame_features(&y, SR, &FrameFeatureConfig::default()).unwrap();
+        let beats: Vec<f64> = (0..80).map(|i| i as f64 * 0.5).collect();
+        let rhythm = SectionRhythm {
+            beats: &beats,
+            tempo: 120.0,
+            tempo_confidence: 0.9,
+            time_signature: 4,
+            time_signature_confidence: 0.8,
+        };
+        let secs = sections(&f, &rhythm, 40.0, &SectionConfig::default(), &no_key).unwrap();
+        assert!(
+            secs.iter().any(|s| (s.start - 20.0).abs() <= 1.0),
+            "{:?}",
+            secs.iter().map(|s| s.start).collect::<Vec<_>>()
+        );
+        check_tiling(&secs, 40.0);
+        let first = &secs[0];
+        assert!((first.tempo - 120.0).abs() < 0.5 && first.tempo_confidence > 0.8);
+        assert!(first.loudness < 0.0 && first.loudness > -20.0);
+    }
+
+    fn check_tiling(secs: &[Section], duration: f64) {
+        assert_eq!(secs[0].start, 0.0);
+        assert_eq!(secs[0].confidence, 1.0);
+        for w in secs.windows(2) {
+            assert!((w[0].start + w[0].duration - w[1].start).abs() < 1e-9);
+            assert!(w[1].duration >= DEFAULT_MIN_SECTION_SECONDS - 1e-9);
+        }
+        let last = secs.last().unwrap();
+        assert!((last.start + last.duration - duration).abs() < 1e-9);
+        for s in secs {
+            assert!(s.loudness.is_finite() && (0.0..=1.0).contains(&s.confidence));
+        }
+    }
+
+    #[test]
+    fn steady_material_is_one_section() {
+        let y = chord_part(&[261.6, 329.6, 392.0], 30.0, 3);
+        let f = frame_features(&y, SR, &FrameFeatureConfig::default()).unwrap();
+        let rhythm = SectionRhythm {
+            beats: &[],
+            tempo: 0.0,
+            tempo_confidence: 0.0,
+            time_signature: 4,
+            time_signature_confidence: 0.0,
+        };
+        let secs = sections(&f, &rhythm, 30.0, &SectionConfig::default(), &no_key).unwrap();
+        check_tiling(&secs, 30.0);
+        assert!(secs.len() <= 2, "{}", secs.len());
+        assert_eq!(secs[0].tempo, 0.0);
+    }
+
+    #[test]
+    fn silence_short_and_empty_inputs() {
+        let rhythm = SectionRhythm {
+            beats: &[],
+            tempo: 0.0,
+            tempo_confidence: 0.0,
+            time_signature: 4,
+            time_signature_confidence: 0.0,
+        };
+        for secs_len in [0.05f32, 1.0, 20.0] {
+            let y = vec![0.0f32; (secs_len * SR as f32) as usize];
+            let f = frame_features(&y, SR, &FrameFeatureConfig::default()).unwrap();
+            let secs = sections(&f, &rhythm, secs_len as f64, &SectionConfig::default(), &no_key).unwrap();
+            assert_eq!(secs.len(), 1);
+            check_tiling(&secs, secs_len as f64);
+            assert_eq!(secs[0].loudness, super::super::features::DEFAULT_FLOOR_DB);
+        }
+        let f = frame_features(&[], SR, &FrameFeatureConfig::default()).unwrap();
+        assert!(sections(&f, &rhythm, 0.0, &SectionConfig::default(), &no_key).unwrap().is_empty());
+    }
+
+    #[test]
+    fn invalid_config_is_rejected() {
+        let f = frame_features(&[0.0; 1000], SR, &FrameFeatureConfig::default()).unwrap();
+        for cfg in [
+            SectionConfig { kernel_seconds: 0.0, ..Default::default() },
+            SectionConfig { min_beats: 1, ..Default::default() },
+            SectionConfig { threshold: f32::NAN, ..Default::default() },
+        ] {
+            assert!(matches!(section_boundaries(&f, &[], 1.0, &cfg), Err(AnalyzerError::InvalidParameter { .. })));
+        }
+    }
+}
