@@ -4,6 +4,7 @@
 /// A time interval with a confidence, as in Spotify's `audio-analysis` (`start`, `duration`,
 /// `confidence`). Times are in seconds from the start of the decoded audio.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct TimeInterval {
     /// Start time in seconds.
     pub start: f64,

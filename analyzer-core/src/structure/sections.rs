@@ -119,6 +119,7 @@ pub struct SectionRhythm<'a> {
 
 /// One section (Spotify's `audio-analysis` section object).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Section {
     /// Start in seconds.
     pub start: f64,

@@ -59,6 +59,7 @@ impl SegmentConfig {
 
 /// One segment (Spotify's `audio-analysis` segment object).
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Segment {
     /// Start in seconds.
     pub start: f64,
