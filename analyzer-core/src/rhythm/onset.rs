@@ -26,8 +26,8 @@ use crate::error::{AnalyzerError, Result, check};
 use crate::simd;
 use crate::spectral::{LogCompression, Spectrogram, Stft, StftConfig};
 
-/// Default FFT size in samples (93 ms at 22050 Hz).
-pub const DEFAULT_ONSET_N_FFT: usize = 2048;
+/// Default FFT size in samples (46 ms at 22050 Hz, as madmom's 2048 at 44.1 kHz).
+pub const DEFAULT_ONSET_N_FFT: usize = 1024;
 /// Default hop in samples (86.1 frames per second at 22050 Hz).
 pub const DEFAULT_ONSET_HOP_LENGTH: usize = 256;
 /// Default lowest filterbank frequency in Hz (madmom's SuperFlux uses 30 Hz).
