@@ -23,7 +23,7 @@ pub mod tempo;
 
 pub use beats::{BeatConfig, Beats, track_beats};
 pub use meter::{Meter, MeterConfig, analyze_meter};
-pub use onset::{OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, onset_detect, onset_strength};
+pub use onset::{FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, onset_detect, onset_strength};
 pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
 
 use crate::error::{AnalyzerError, Result};

@@ -74,6 +74,8 @@ pub struct OnsetConfig {
     pub max_filter_half_width: usize,
     /// Lag `μ` in frames between the current frame and the max-filtered reference frame (≥ 1).
     pub diff_lag: usize,
+    /// How band differences are combined per frame.
+    pub aggregate: FluxAggregate,
 }
 
 impl Default for OnsetConfig {
@@ -87,6 +89,7 @@ impl Default for OnsetConfig {
             log: LogCompression::Log1p { gamma: DEFAULT_ONSET_LOG_GAMMA },
             max_filter_half_width: DEFAULT_MAX_FILTER_HALF_WIDTH,
             diff_lag: DEFAULT_DIFF_LAG,
+            aggregate: FluxAggregate::Sum,
         }
     }
 }
@@ -241,7 +244,8 @@ impl SuperFlux {
             self.config.log.apply(row);
         });
         let spectrogram = Spectrogram::new(spec, n_frames, n_bands);
-        let envelope = superflux(&spectrogram, self.config.max_filter_half_width, self.config.diff_lag);
+        let envelope =
+            superflux(&spectrogram, self.config.max_filter_half_width, self.config.diff_lag, self.config.aggregate);
         OnsetStrength { envelope, frame_rate: self.config.frame_rate(self.sr), spectrogram }
     }
 }
@@ -291,9 +295,23 @@ fn log_filterbank(config: &OnsetConfig, sr: u32) -> Vec<Band> {
         .collect()
 }
 
+/// How the rectified band differences of one frame are combined into one onset value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum FluxAggregate {
+    /// The sum over bands (SuperFlux as published).
+    #[default]
+    Sum,
+    /// The median over bands (librosa's `aggregate=np.median` in `beat_track`): only
+    /// broadband events (drums, chord attacks) count, single-band events (a melody note, a
+    /// hi-hat) are ignored.
+    Median,
+}
+
 /// SuperFlux of a (log-compressed) spectrogram: rectified difference against the frequency
-/// maximum filter of the frame `lag` frames earlier. The first `lag` frames are zero.
-pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize) -> Vec<f32> {
+/// maximum filter of the frame `lag` frames earlier, aggregated over bands. The first `lag`
+/// frames are zero.
+pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, aggregate: FluxAggregate) -> Vec<f32> {
     let n_frames = spec.n_frames();
     let n_bands = spec.n_bins();
     let mut env = vec![0.0f32; n_frames];
@@ -310,8 +328,17 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize) -
             *o = simd::max(&row[lo..hi]);
         }
     }
+    let mut diff = vec![0.0f32; n_bands];
     for t in lag..n_frames {
-        env[t] = simd::hwr_diff_sum(spec.frame(t), &maxed[(t - lag) * n_bands..(t - lag + 1) * n_bands]);
+        let reference = &maxed[(t - lag) * n_bands..(t - lag + 1) * n_bands];
+        env[t] = match aggregate {
+            FluxAggregate::Sum => simd::hwr_diff_sum(spec.frame(t), reference),
+            FluxAggregate::Median => {
+                simd::hwr_diff(spec.frame(t), reference, &mut diff);
+                let mid = n_bands / 2;
+                *diff.select_nth_unstable_by(mid, f32::total_cmp).1
+            }
+        };
     }
     env
 }
@@ -474,6 +501,33 @@ mod tests {
             .envelope;
         let inner = |e: &[f32]| e[20..e.len() - 20].iter().sum::<f32>();
         assert!(inner(&sf) < 0.5 * inner(&plain), "{} vs {}", inner(&sf), inner(&plain));
+    }
+
+    #[test]
+    fn median_aggregate_ignores_single_band_events() {
+        // A broadband click counts for both aggregates; a pure tone onset only for the sum.
+        let mut y = clicks(1.0, 3.0);
+        let start = SR as usize * 2;
+        for (i, v) in y.iter_mut().enumerate().skip(start) {
+            // A 30 ms fade-in keeps the tone narrow-band.
+            let fade = ((i - start) as f32 / (0.03 * SR as f32)).min(1.0);
+            *v += 0.5 * fade * (std::f32::consts::TAU * 1000.0 * i as f32 / SR as f32).sin();
+        }
+        let med = OnsetConfig { aggregate: FluxAggregate::Median, ..OnsetConfig::default() };
+        let (s, m) = (onset_strength(&y, SR, &OnsetConfig::default()).unwrap(), onset_strength(&y, SR, &med).unwrap());
+        let at = |e: &[f32], t: f32| {
+            let f = (t * s.frame_rate) as usize;
+            e[f - 3..f + 4].iter().cloned().fold(0.0, f32::max)
+        };
+        // The tone enters at 2.0 s, just before the click at 2.5 s.
+        assert!(at(&s.envelope, 2.0) > 0.1 * at(&s.envelope, 1.5));
+        assert!(
+            at(&m.envelope, 2.0) < 0.05 * at(&m.envelope, 1.5),
+            "{} vs {}",
+            at(&m.envelope, 2.0),
+            at(&m.envelope, 1.5)
+        );
+        assert!(at(&m.envelope, 1.5) > 0.0);
     }
 
     #[test]

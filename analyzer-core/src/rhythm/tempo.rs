@@ -44,8 +44,9 @@ pub const DEFAULT_N_HARMONICS: usize = 4;
 pub const DEFAULT_HARMONIC_DECAY: f32 = 0.5;
 /// Default centre of the log-Gaussian tempo prior in BPM (Ellis 2007; librosa `start_bpm`).
 pub const DEFAULT_PRIOR_CENTER_BPM: f32 = 120.0;
-/// Default width of the log-Gaussian tempo prior in octaves (librosa `std_bpm`).
-pub const DEFAULT_PRIOR_SIGMA_OCTAVES: f32 = 1.0;
+/// Default width of the log-Gaussian tempo prior in octaves (Ellis 2007: 1.4 octaves; librosa
+/// uses 1.0, which doubles slow tempi more often on the development data).
+pub const DEFAULT_PRIOR_SIGMA_OCTAVES: f32 = 1.4;
 /// Default length of the windows used for the stability part of the confidence, in seconds.
 pub const DEFAULT_LOCAL_WINDOW_S: f32 = 12.0;
 /// Default hop between those windows, in seconds.

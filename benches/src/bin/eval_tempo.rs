@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use analyzer_core::audio::{LoadConfig, load_path};
+use analyzer_core::rhythm::onset::{FluxAggregate, superflux};
 use analyzer_core::rhythm::{RhythmConfig, TempoPrior, analyze_rhythm};
 
 /// Beat-matching tolerance in seconds (mir_eval default).
@@ -174,6 +175,12 @@ fn main() {
             std::fs::create_dir_all(d).expect("dump dir");
             let bytes: Vec<u8> = rhythm.onset_envelope.iter().flat_map(|v| v.to_le_bytes()).collect();
             std::fs::write(d.join(format!("{id}.env")), bytes).expect("dump");
+            let os = analyzer_core::rhythm::onset_strength(&y, SR, &config.onset).expect("onsets");
+            for (ext, agg) in [("menv", FluxAggregate::Median)] {
+                let e = superflux(&os.spectrogram, config.onset.max_filter_half_width, config.onset.diff_lag, agg);
+                let bytes: Vec<u8> = e.iter().flat_map(|v| v.to_le_bytes()).collect();
+                std::fs::write(d.join(format!("{id}.{ext}")), bytes).expect("dump");
+            }
         }
         let beat_times: Vec<f64> = rhythm.beats.iter().map(|b| b.start).collect();
         let record = serde_json::json!({
