@@ -31,6 +31,7 @@
 
 pub mod audio;
 pub mod error;
+pub mod rhythm;
 pub mod simd;
 pub mod spectral;
 pub mod structure;

@@ -1,0 +1,166 @@
+//! Rhythm: onset strength, tempo, beats, bars, tatums and time signature.
+//!
+//! [`analyze_rhythm`] chains the stages, one algorithm per module:
+//! 1. [`onset`]: SuperFlux onset strength on a log-frequency filterbank (Böck & Widmer 2013) and
+//!    onset peak picking;
+//! 2. [`tempo`]: harmonic-comb periodicity of the onset envelope with a log-Gaussian tempo prior
+//!    choosing the metrical level, and a confidence from periodicity clarity and stability;
+//! 3. [`beats`]: dynamic-programming beat tracking (Ellis 2007) with per-beat confidence;
+//! 4. [`meter`]: time signature (3–7), downbeats/bars, and tatums.
+//!
+//! **Short input.** A signal shorter than [`RhythmConfig::min_duration_s`] (5 s by default),
+//! including an empty one, is not an error: it gives tempo 0, tempo confidence 0, time signature
+//! 4 with confidence 0 and no beats, bars or tatums; the onset envelope and onsets are still
+//! computed. Silence and other input without a pulse give the same tempo/meter result.
+//!
+//! # References
+//! See the stage modules.
+
+pub mod beats;
+pub mod meter;
+pub mod onset;
+pub mod tempo;
+
+pub use beats::{BeatConfig, Beats, track_beats};
+pub use meter::{Meter, MeterConfig, analyze_meter};
+pub use onset::{FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, onset_detect, onset_strength};
+pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
+
+use crate::error::{AnalyzerError, Result};
+use crate::timeline::{TimeInterval, intervals_from_times};
+
+/// Default shortest input analysed for tempo and meter, in seconds.
+pub const DEFAULT_MIN_DURATION_S: f32 = 5.0;
+
+/// Parameters of the whole rhythm analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RhythmConfig {
+    /// Onset strength (SuperFlux).
+    pub onset: OnsetConfig,
+    /// Onset peak picking (the `onsets` list).
+    pub onset_peaks: OnsetPeakConfig,
+    /// Tempo estimation.
+    pub tempo: TempoConfig,
+    /// Beat tracking.
+    pub beats: BeatConfig,
+    /// Time signature, bars and tatums.
+    pub meter: MeterConfig,
+    /// Inputs shorter than this (seconds) get the defined "no tempo" result.
+    pub min_duration_s: f32,
+}
+
+impl Default for RhythmConfig {
+    fn default() -> Self {
+        Self {
+            onset: OnsetConfig::default(),
+            onset_peaks: OnsetPeakConfig::default(),
+            tempo: TempoConfig::default(),
+            beats: BeatConfig::default(),
+            meter: MeterConfig::default(),
+            min_duration_s: DEFAULT_MIN_DURATION_S,
+        }
+    }
+}
+
+impl RhythmConfig {
+    /// Checks every field of every stage.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        self.onset.validate()?;
+        self.onset_peaks.validate()?;
+        self.tempo.validate()?;
+        self.beats.validate()?;
+        self.meter.validate()?;
+        if !(self.min_duration_s.is_finite() && self.min_duration_s >= 0.0) {
+            return Err(AnalyzerError::invalid(
+                "min_duration_s",
+                format!("must be finite and >= 0, got {}", self.min_duration_s),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The rhythm of a signal, in the shape of Spotify's `audio-analysis`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rhythm {
+    /// Tempo in BPM (0 when there is none).
+    pub tempo: f32,
+    /// Confidence in 0–1 that `tempo` is right.
+    pub tempo_confidence: f32,
+    /// Beats per bar, 3–7.
+    pub time_signature: u8,
+    /// Confidence in 0–1 of `time_signature`.
+    pub time_signature_confidence: f32,
+    /// Beats.
+    pub beats: Vec<TimeInterval>,
+    /// Bars (starting at downbeats).
+    pub bars: Vec<TimeInterval>,
+    /// Tatums (beat subdivisions, including the beats).
+    pub tatums: Vec<TimeInterval>,
+    /// The SuperFlux onset strength envelope.
+    pub onset_envelope: Vec<f32>,
+    /// Frames per second of `onset_envelope`.
+    pub onset_frame_rate: f32,
+    /// Onset times in seconds.
+    pub onsets: Vec<f64>,
+}
+
+/// Analyses the rhythm of mono samples `y` at sample rate `sr`. See the module docs.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a bad config or `sr == 0`.
+pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhythm> {
+    config.validate()?;
+    let detector = SuperFlux::new(config.onset.clone(), sr)?;
+    let os = detector.compute(y);
+    let fps = os.frame_rate;
+    let onsets = onset_detect(&os.envelope, fps, &config.onset_peaks)?;
+    let duration = y.len() as f64 / sr as f64;
+    let mut rhythm = Rhythm {
+        tempo: 0.0,
+        tempo_confidence: 0.0,
+        time_signature: meter::DEFAULT_TIME_SIGNATURE,
+        time_signature_confidence: 0.0,
+        beats: Vec::new(),
+        bars: Vec::new(),
+        tatums: Vec::new(),
+        onset_envelope: Vec::new(),
+        onset_frame_rate: fps,
+        onsets,
+    };
+    if duration < config.min_duration_s as f64 {
+        rhythm.onset_envelope = os.envelope;
+        return Ok(rhythm);
+    }
+    let tempo = estimate_tempo(&os.envelope, fps, &config.tempo)?;
+    let beats = track_beats(&os.envelope, fps, tempo.bpm, tempo.confidence, &config.beats)?;
+    let meter = analyze_meter(
+        &os.envelope,
+        &os.spectrogram,
+        fps,
+        &beats.frames,
+        &beats.confidence,
+        tempo.confidence,
+        &config.meter,
+    )?;
+    if !beats.frames.is_empty() {
+        rhythm.tempo = tempo.bpm;
+        rhythm.tempo_confidence = tempo.confidence;
+        rhythm.time_signature = meter.time_signature;
+        rhythm.time_signature_confidence = meter.time_signature_confidence;
+    }
+    // The last beat lasts one beat period (not until the end of a silent tail).
+    let end = match beats.times.as_slice() {
+        [.., a, b] => (b + (b - a)).min(duration),
+        _ => duration,
+    };
+    rhythm.beats = intervals_from_times(&beats.times, &beats.confidence, end);
+    let bar_times: Vec<f64> = meter.downbeats.iter().map(|&i| beats.times[i]).collect();
+    rhythm.bars = intervals_from_times(&bar_times, &meter.bar_confidence, end);
+    rhythm.tatums = intervals_from_times(&meter.tatum_times, &meter.tatum_confidence, end);
+    rhythm.onset_envelope = os.envelope;
+    Ok(rhythm)
+}

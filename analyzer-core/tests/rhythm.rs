@@ -1,0 +1,168 @@
+//! Integration tests of `analyzer_core::rhythm` on synthesized signals and the committed fixture
+//! `testdata/rhythm/drums_100bpm.wav` (see `testdata/rhythm/generate_rhythm.py`).
+
+use analyzer_core::audio::{LoadConfig, load_path};
+use analyzer_core::rhythm::{RhythmConfig, TempoConfig, analyze_rhythm};
+
+const SR: u32 = 22050;
+
+/// A click track: 10 ms decaying noise-like bursts at `bpm`, from `start_s` to `end_s`, inside
+/// `seconds` of signal.
+fn click_track(bpm: f64, seconds: f64, start_s: f64, end_s: f64) -> Vec<f32> {
+    let n = (seconds * SR as f64) as usize;
+    let mut y = vec![0.0f32; n];
+    let period = 60.0 / bpm;
+    let mut t = start_s;
+    while t < end_s {
+        let i0 = (t * SR as f64).round() as usize;
+        for j in 0..220 {
+            if i0 + j < n {
+                let env = (-(j as f32) / 40.0).exp();
+                y[i0 + j] += env * if (j * 7919) % 13 < 6 { 0.8 } else { -0.8 };
+            }
+        }
+        t += period;
+    }
+    y
+}
+
+fn click_times(bpm: f64, start_s: f64, end_s: f64) -> Vec<f64> {
+    let mut v = Vec::new();
+    let mut t = start_s;
+    while t < end_s {
+        v.push(t);
+        t += 60.0 / bpm;
+    }
+    v
+}
+
+fn nearest(times: &[f64], t: f64) -> f64 {
+    times.iter().map(|&c| (c - t).abs()).fold(f64::INFINITY, f64::min)
+}
+
+#[test]
+fn click_tracks_from_40_to_240_bpm() {
+    let cfg = RhythmConfig::default();
+    for bpm in [40.0, 52.0, 66.0, 80.0, 95.0, 110.0, 128.0, 145.0, 174.0, 200.0, 240.0] {
+        let y = click_track(bpm, 30.0, 0.5, 30.0);
+        let r = analyze_rhythm(&y, SR, &cfg).unwrap();
+        // An isochronous click track is metrically ambiguous: the tempo or an octave of it.
+        let ratio = r.tempo as f64 / bpm;
+        assert!([0.5, 1.0, 2.0].iter().any(|m| (ratio / m - 1.0).abs() < 0.02), "{bpm} BPM clicks: tempo {}", r.tempo);
+        if (70.0..=160.0).contains(&bpm) {
+            assert!((ratio - 1.0).abs() < 0.01, "{bpm} BPM clicks: tempo {}", r.tempo);
+        }
+        assert!(r.tempo_confidence > 0.5, "{bpm}: confidence {}", r.tempo_confidence);
+        let clicks = click_times(bpm, 0.5, 30.0);
+        assert!(r.beats.len() >= clicks.len() / 3, "{bpm}: {} beats", r.beats.len());
+        for b in &r.beats {
+            // Any beat falls on a click or, when the tempo is doubled, half-way between two.
+            let on = nearest(&clicks, b.start);
+            let half = nearest(&clicks, b.start + 30.0 / bpm);
+            assert!(on < 0.035 || (ratio > 1.5 && half < 0.035), "{bpm}: beat at {} off the clicks {on}", b.start);
+            assert!((0.0..=1.0).contains(&b.confidence));
+        }
+        assert!((3..=7).contains(&r.time_signature));
+        assert!(!r.tatums.is_empty() && r.tatums.len() >= r.beats.len());
+        assert!((r.onsets.len() as i64 - clicks.len() as i64).abs() <= 2, "{bpm}: {} onsets", r.onsets.len());
+    }
+}
+
+#[test]
+fn silence_padding_at_both_ends() {
+    let y = click_track(120.0, 40.0, 10.0, 30.0);
+    let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
+    assert!((r.tempo - 120.0).abs() < 1.0, "tempo {}", r.tempo);
+    let first = r.beats.first().unwrap().start;
+    let last = r.beats.last().unwrap();
+    assert!((first - 10.0).abs() < 0.05, "first beat {first}");
+    assert!(last.start < 30.0 && last.start > 29.0, "last beat {}", last.start);
+    assert!(last.end() < 31.0, "the last beat does not last through the silent tail");
+    assert!(r.bars.iter().all(|b| b.start >= 9.9 && b.start < 30.0));
+}
+
+#[test]
+fn silence_constant_impulse_nan_and_empty_have_no_tempo() {
+    let cfg = RhythmConfig::default();
+    let n = 20 * SR as usize;
+    let mut impulse = vec![0.0f32; n];
+    impulse[n / 2] = 1.0;
+    for (name, y) in [
+        ("silence", vec![0.0f32; n]),
+        ("constant", vec![0.25f32; n]),
+        ("nan", vec![f32::NAN; n]),
+        ("impulse", impulse),
+        ("empty", vec![]),
+    ] {
+        let r = analyze_rhythm(&y, SR, &cfg).unwrap();
+        assert!(r.tempo_confidence < 0.1, "{name}: {} ({})", r.tempo, r.tempo_confidence);
+        assert!(r.beats.len() <= 1, "{name}: {} beats", r.beats.len());
+        assert!(r.bars.is_empty(), "{name}");
+        assert!(r.onset_envelope.iter().all(|v| v.is_finite()), "{name}");
+        assert!((3..=7).contains(&r.time_signature));
+    }
+}
+
+#[test]
+fn white_noise_gives_low_confidence() {
+    let mut s = 0x1234_5678u32;
+    let y: Vec<f32> = (0..30 * SR as usize)
+        .map(|_| {
+            s ^= s << 13;
+            s ^= s >> 17;
+            s ^= s << 5;
+            s as f32 / u32::MAX as f32 - 0.5
+        })
+        .collect();
+    let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
+    assert!(r.tempo_confidence < 0.3, "noise: tempo {} confidence {}", r.tempo, r.tempo_confidence);
+}
+
+#[test]
+fn short_input_gives_the_defined_empty_result() {
+    let y = click_track(120.0, 4.0, 0.1, 4.0);
+    let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
+    assert_eq!((r.tempo, r.tempo_confidence), (0.0, 0.0));
+    assert_eq!((r.time_signature, r.time_signature_confidence), (4, 0.0));
+    assert!(r.beats.is_empty() && r.bars.is_empty() && r.tatums.is_empty());
+    assert!(!r.onset_envelope.is_empty());
+    assert!(r.onsets.len() >= 6, "onsets are still reported: {:?}", r.onsets);
+}
+
+#[test]
+fn invalid_configs_are_typed_errors() {
+    let y = vec![0.0f32; 1000];
+    let bad = [
+        RhythmConfig { min_duration_s: f32::NAN, ..RhythmConfig::default() },
+        RhythmConfig { tempo: TempoConfig { min_bpm: 0.0, ..TempoConfig::default() }, ..RhythmConfig::default() },
+    ];
+    for cfg in bad {
+        let e = analyze_rhythm(&y, SR, &cfg).unwrap_err();
+        assert_eq!(e.kind(), analyzer_core::ErrorKind::InvalidParameter);
+    }
+    assert!(analyze_rhythm(&y, 0, &RhythmConfig::default()).is_err());
+}
+
+#[test]
+fn regression_on_the_committed_drum_fixture() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/rhythm/drums_100bpm.wav");
+    let audio = load_path(path, &LoadConfig::default()).unwrap();
+    let r = analyze_rhythm(&audio.samples, audio.sample_rate, &RhythmConfig::default()).unwrap();
+    // The fixture is a 100 BPM 4/4 groove with beats at 0.3 + 0.6 k seconds.
+    assert!((r.tempo - 100.0).abs() < 1.0, "tempo {}", r.tempo);
+    let truth: Vec<f64> = (0..13).map(|k| 0.3 + 0.6 * k as f64).collect();
+    assert!(r.beats.len() >= 11, "{} beats", r.beats.len());
+    for b in &r.beats {
+        assert!(nearest(&truth, b.start) < 0.035, "beat at {}", b.start);
+    }
+    // Stored values (update deliberately when the algorithm changes, with ANALYZER_VERSION).
+    let got = (r.tempo, r.tempo_confidence, r.beats.len(), r.onsets.len(), r.tatums.len());
+    assert!((got.0 - STORED.0).abs() < 1e-3 && (got.1 - STORED.1).abs() < 1e-3, "{got:?} vs {STORED:?}");
+    assert_eq!((got.2, got.3, got.4), (STORED.2, STORED.3, STORED.4), "{got:?} vs {STORED:?}");
+    // Deterministic.
+    let again = analyze_rhythm(&audio.samples, audio.sample_rate, &RhythmConfig::default()).unwrap();
+    assert_eq!(r, again);
+}
+
+/// (tempo, tempo confidence, beats, onsets, tatums) of the fixture.
+const STORED: (f32, f32, usize, usize, usize) = (100.01645, 1.0, 12, 38, 23);

@@ -1,0 +1,47 @@
+//! The tempo + beats stage on a 30-second clip, with throughput in audio samples per second
+//! (divide elements/s by 22050 for x realtime):
+//! - `tempo_beats_from_envelope`: `estimate_tempo` + `track_beats` on a precomputed onset
+//!   envelope (the stage alone);
+//! - `onset_tempo_beats_from_samples`: SuperFlux onset strength + tempo + beats from samples;
+//! - `analyze_rhythm_from_samples`: the whole rhythm analysis (adds onsets, meter, tatums).
+//!
+//! Decoding is excluded (see the `xrealtime` and `eval_tempo` binaries for decode speed).
+
+use analyzer_benches::test_signal;
+use analyzer_core::rhythm::{
+    BeatConfig, OnsetConfig, RhythmConfig, SuperFlux, TempoConfig, analyze_rhythm, estimate_tempo, track_beats,
+};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use std::hint::black_box;
+
+const SR: u32 = 22050;
+const SECONDS: f32 = 30.0;
+
+fn rhythm(c: &mut Criterion) {
+    let y = test_signal(SR, SECONDS);
+    let detector = SuperFlux::new(OnsetConfig::default(), SR).unwrap();
+    let os = detector.compute(&y);
+    let (tempo_cfg, beat_cfg) = (TempoConfig::default(), BeatConfig::default());
+    let mut g = c.benchmark_group("rhythm_30s");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements(y.len() as u64));
+    g.bench_function("tempo_beats_from_envelope", |b| {
+        b.iter(|| {
+            let t = estimate_tempo(black_box(&os.envelope), os.frame_rate, &tempo_cfg).unwrap();
+            track_beats(&os.envelope, os.frame_rate, t.bpm, t.confidence, &beat_cfg).unwrap()
+        })
+    });
+    g.bench_function("onset_tempo_beats_from_samples", |b| {
+        b.iter(|| {
+            let os = detector.compute(black_box(&y));
+            let t = estimate_tempo(&os.envelope, os.frame_rate, &tempo_cfg).unwrap();
+            track_beats(&os.envelope, os.frame_rate, t.bpm, t.confidence, &beat_cfg).unwrap()
+        })
+    });
+    let cfg = RhythmConfig::default();
+    g.bench_function("analyze_rhythm_from_samples", |b| b.iter(|| analyze_rhythm(black_box(&y), SR, &cfg).unwrap()));
+    g.finish();
+}
+
+criterion_group!(benches, rhythm);
+criterion_main!(benches);
