@@ -34,6 +34,7 @@ pub mod error;
 pub mod simd;
 pub mod spectral;
 pub mod timeline;
+pub mod tonal;
 
 pub use error::{AnalyzerError, ErrorKind, Result};
 
