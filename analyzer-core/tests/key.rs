@@ -255,3 +255,33 @@ fn deterministic() {
     let cfg = KeyConfig::default();
     assert_eq!(estimate_key(&y, SR, &cfg).unwrap(), estimate_key(&y, SR, &cfg).unwrap());
 }
+
+fn fixture() -> Vec<f32> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/tonal/a_minor_band.wav");
+    analyzer_core::audio::load_path(&path, &analyzer_core::audio::LoadConfig::default()).unwrap().samples
+}
+
+/// Values stored from the default configuration on the committed fixture (a synthetic band
+/// in A minor, 15 cents sharp, with kick and hi-hat; see `testdata/tonal/generate_key_fixture.py`).
+#[test]
+fn regression_on_committed_fixture() {
+    let y = fixture();
+    let cfg = KeyConfig::default();
+    let frames = analyzer_core::tonal::tonal_frames(&y, SR, &cfg).unwrap();
+    let est = analyzer_core::tonal::key_from_frames(&frames, &cfg);
+    assert_eq!((est.key, est.mode), (9, MINOR));
+    let close =
+        |got: f32, want: f32, tol: f32, what: &str| assert!((got - want).abs() <= tol, "{what}: {got} vs {want}");
+    close(est.strength, 0.9493, 1e-3, "strength");
+    close(est.key_confidence, 0.8281, 2e-3, "key_confidence");
+    close(est.mode_confidence, 0.9231, 2e-3, "mode_confidence");
+    // 15 cents sharp.
+    close(frames.tuning, 0.1514, 5e-3, "tuning");
+    close(frames.tonalness, 0.6449, 5e-3, "tonalness");
+    close(frames.tuning_concentration, 0.8224, 5e-3, "tuning_concentration");
+    assert_eq!(frames.pitches.len(), 33);
+    let want: [f32; 12] = [1.0, 0.0014, 0.0493, 0.0005, 0.2806, 0.3101, 0.0162, 0.3042, 0.0024, 0.2136, 0.0223, 0.0189];
+    for (j, (&g, &w)) in frames.pitches[8].iter().zip(&want).enumerate() {
+        close(g, w, 1e-3, &format!("pitch class {j} of frame 8"));
+    }
+}

@@ -11,8 +11,9 @@
 //!    covering the largest salience-weighted share of the track (ties broken by the global
 //!    correlation), so that a modulation or a long intro does not decide the global key.
 //! 4. **No key.** When the salience-weighted profile is empty, its best correlation is below
-//!    [`super::KeyConfig::min_strength`], or the track's tonalness is below
-//!    [`super::KeyConfig::min_tonalness`], the key is `−1` with confidence 0.
+//!    [`super::KeyConfig::min_strength`], the track's tonalness is below
+//!    [`super::KeyConfig::min_tonalness`] or its tuning concentration below
+//!    [`super::KeyConfig::min_tuning_concentration`], the key is `−1` with confidence 0.
 //! 5. **Confidences.** Relative and parallel keys share most of their pitch classes, so the
 //!    two confusions are measured separately. The *key* confidence grows with the margin
 //!    between the chosen key and the best key that is neither its relative nor its parallel
@@ -151,6 +152,7 @@ pub(crate) struct DecisionParams {
     pub frames_per_segment: usize,
     pub min_strength: f32,
     pub min_tonalness: f32,
+    pub min_tuning_concentration: f32,
     pub key_margin_scale: f32,
     pub mode_margin_scale: f32,
 }
@@ -185,11 +187,12 @@ fn argmax(x: &[f32]) -> usize {
 }
 
 /// Decides key and mode from per-frame pitch-class vectors and their salience weights.
-/// `tonalness` is the track's tonalness when known (audio input), `None` otherwise.
+/// `tonal` is the track's `(tonalness, tuning concentration)` when known (audio input),
+/// `None` otherwise.
 pub(crate) fn decide(
     frames: &[[f32; PITCH_CLASSES]],
     weights: &[f32],
-    tonalness: Option<f32>,
+    tonal: Option<(f32, f32)>,
     templates: &KeyTemplates,
     p: &DecisionParams,
 ) -> KeyEstimate {
@@ -205,7 +208,8 @@ pub(crate) fn decide(
         KeyAggregation::SegmentVote => segment_vote(frames, weights, templates, p.frames_per_segment, &r),
     };
     let strength = r[best];
-    if strength < p.min_strength || tonalness.is_some_and(|t| !(t >= p.min_tonalness)) {
+    let atonal = tonal.is_some_and(|(t, c)| !(t >= p.min_tonalness && c >= p.min_tuning_concentration));
+    if strength < p.min_strength || atonal {
         return KeyEstimate { strength: 0.0, ..KeyEstimate::NONE };
     }
     let (rel, par) = (relative(best), parallel(best));
@@ -265,6 +269,7 @@ mod tests {
             frames_per_segment: 4,
             min_strength: 0.3,
             min_tonalness: 0.0,
+            min_tuning_concentration: 0.0,
             key_margin_scale: 0.1,
             mode_margin_scale: 0.1,
         }
@@ -323,8 +328,12 @@ mod tests {
         assert_eq!(decide(&[shaped(0, MAJOR); 3], &[f32::NAN; 3], None, &t, &p), KeyEstimate::NONE);
         // Low tonalness vetoes a clear profile.
         let veto = DecisionParams { min_tonalness: 1.0, ..p };
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some(0.5), &t, &veto).key, NO_KEY);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some(f32::NAN), &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((0.5, 1.0)), &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((f32::NAN, 1.0)), &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((2.0, 1.0)), &t, &veto).key, 0);
+        // So does a low tuning concentration.
+        let veto = DecisionParams { min_tuning_concentration: 0.5, ..p };
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((1.0, 0.1)), &t, &veto).key, NO_KEY);
     }
 
     #[test]

@@ -38,8 +38,9 @@ use crate::spectral::{Hpcp, HpcpConfig, HpcpNormalization, HpcpWeighting, PeakCo
 pub const DEFAULT_KEY_N_FFT: usize = 4096;
 /// Default hop: no overlap (key needs coverage, not time resolution; 5.4 frames/s).
 pub const DEFAULT_KEY_HOP_LENGTH: usize = 4096;
-/// Default lowest peak frequency in Hz (bass notes from G1 up count).
-pub const DEFAULT_KEY_FMIN: f32 = 50.0;
+/// Default lowest peak frequency in Hz: above the fundamentals of kick drums and sub-bass
+/// (lower bass notes still count through their second harmonic).
+pub const DEFAULT_KEY_FMIN: f32 = 100.0;
 /// Default highest peak frequency in Hz (Essentia's key extractor: 3500 Hz).
 pub const DEFAULT_KEY_FMAX: f32 = 3500.0;
 /// Default number of peaks per frame.
@@ -62,6 +63,9 @@ pub const DEFAULT_SEGMENT_SECONDS: f32 = 15.0;
 pub const DEFAULT_MIN_STRENGTH: f32 = 0.35;
 /// Default minimum tonalness (share of in-band energy in tonal bins) for a key.
 pub const DEFAULT_MIN_TONALNESS: f32 = 0.05;
+/// Default minimum tuning concentration for a key: white noise gives ~0.01, tonal
+/// recordings 0.1–0.8 (pitch-shifted, lossy EDM previews down to ~0.01, hence a low value).
+pub const DEFAULT_MIN_TUNING_CONCENTRATION: f32 = 0.005;
 /// Default margin scale of the key confidence.
 pub const DEFAULT_KEY_MARGIN_SCALE: f32 = 0.1;
 /// Default margin scale of the mode confidence.
@@ -134,6 +138,9 @@ pub struct KeyConfig {
     /// Below this tonalness ([`TonalFrames::tonalness`]) the key is −1 (≥ 0; only used with
     /// audio input).
     pub min_tonalness: f32,
+    /// Below this tuning concentration ([`TonalFrames::tuning_concentration`]) the key is −1
+    /// (in [0, 1]; only used with audio input).
+    pub min_tuning_concentration: f32,
     /// Correlation margin giving a key confidence of `1 − 1/e` times the strength (> 0).
     pub key_margin_scale: f32,
     /// Correlation margin giving a mode confidence of `1 − 1/e` times the strength (> 0).
@@ -164,6 +171,7 @@ impl Default for KeyConfig {
             segment_seconds: DEFAULT_SEGMENT_SECONDS,
             min_strength: DEFAULT_MIN_STRENGTH,
             min_tonalness: DEFAULT_MIN_TONALNESS,
+            min_tuning_concentration: DEFAULT_MIN_TUNING_CONCENTRATION,
             key_margin_scale: DEFAULT_KEY_MARGIN_SCALE,
             mode_margin_scale: DEFAULT_MODE_MARGIN_SCALE,
         }
@@ -202,6 +210,9 @@ impl KeyConfig {
         if !(self.min_tonalness.is_finite() && self.min_tonalness >= 0.0) {
             return Err(AnalyzerError::invalid("min_tonalness", "must be finite and >= 0"));
         }
+        if !(0.0..=1.0).contains(&self.min_tuning_concentration) {
+            return Err(AnalyzerError::invalid("min_tuning_concentration", "must be in [0, 1]"));
+        }
         check::positive_f32("key_margin_scale", self.key_margin_scale)?;
         check::positive_f32("mode_margin_scale", self.mode_margin_scale)?;
         self.hpcp_config(crate::DEFAULT_SAMPLE_RATE).validate()
@@ -239,6 +250,7 @@ impl KeyConfig {
             frames_per_segment: ((self.segment_seconds * frame_rate).round() as usize).max(1),
             min_strength: self.min_strength,
             min_tonalness: self.min_tonalness,
+            min_tuning_concentration: self.min_tuning_concentration,
             key_margin_scale: self.key_margin_scale,
             mode_margin_scale: self.mode_margin_scale,
         }
@@ -264,6 +276,10 @@ pub struct TonalFrames {
     /// the peak-ratio threshold above their whitened envelope, in [0, 1]: near 0 for noise,
     /// clicks and silence, typically 0.2–0.8 for tonal music.
     pub tonalness: f32,
+    /// Concentration of the spectral peaks around the tuned equal-tempered grid, in [0, 1]
+    /// ([`crate::spectral::chroma::tuning_resultant`]): low for glides (speech), pitch-swept
+    /// drums and noise, whose peaks fall anywhere between semitones.
+    pub tuning_concentration: f32,
 }
 
 impl TonalFrames {
@@ -323,7 +339,15 @@ pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrame
         }
         pitches.push(p);
     }
-    Ok(TonalFrames { pitches, energy, tonal_fraction, frame_rate, tuning: chroma.tuning, tonalness })
+    Ok(TonalFrames {
+        pitches,
+        energy,
+        tonal_fraction,
+        frame_rate,
+        tuning: chroma.tuning,
+        tonalness,
+        tuning_concentration: chroma.tuning_concentration,
+    })
 }
 
 /// Whitens `mag` in place if configured; returns the per-frame tonal fractions and the
@@ -336,20 +360,26 @@ fn prepare_spectrum(mag: &mut Spectrogram, sr: u32, config: &KeyConfig) -> (Vec<
     let peak = crate::simd::max(mag.data()).max(0.0);
     let floor = peak * 10f32.powf(config.whitening_floor_db / 20.0);
     let half_width = (config.whitening_half_width_hz / bin_hz).round() as usize;
+    // Only the band plus the envelope's half-width is needed for the tonal fraction; the
+    // whole row only when the spectrum itself is whitened.
+    let (ext_lo, ext_hi) = match config.whitening {
+        SpectralWhitening::Off => (lo.saturating_sub(half_width), (hi + half_width).min(n_bins)),
+        SpectralWhitening::LocalMean => (0, n_bins),
+    };
     let mut prefix = Vec::with_capacity(n_bins + 1);
-    let mut white = vec![0.0f32; n_bins];
+    let mut white = vec![0.0f32; ext_hi - ext_lo];
     let (mut tonal, mut total) = (0.0f64, 0.0f64);
     let mut fractions = Vec::with_capacity(mag.n_frames());
+    let ratio = config.whitening_ratio();
     for t in 0..mag.n_frames() {
         let row = mag.frame_mut(t);
-        white.copy_from_slice(row);
+        white.copy_from_slice(&row[ext_lo..ext_hi]);
         whitening::whiten_in_place(&mut white, half_width, floor, &mut prefix);
-        let ratio = config.whitening_ratio();
         let (mut frame_tonal, mut frame_total) = (0.0f64, 0.0f64);
         for k in lo..hi {
             let e = f64::from(row[k]) * f64::from(row[k]);
             frame_total += e;
-            if white[k] >= ratio {
+            if white[k - ext_lo] >= ratio {
                 frame_tonal += e;
             }
         }
@@ -384,7 +414,7 @@ pub fn key_from_frames(frames: &TonalFrames, config: &KeyConfig) -> KeyEstimate 
     key::decide(
         &frames.pitches,
         &weights,
-        Some(frames.tonalness),
+        Some((frames.tonalness, frames.tuning_concentration)),
         &templates,
         &config.decision_params(frames.frame_rate),
     )

@@ -32,11 +32,12 @@ pub enum KeyProfile {
     Temperley,
     /// Faraldo et al. (2016), EDM corpus average.
     Edma,
-    /// Faraldo et al. (2017), EDM profiles with gated non-diatonic degrees.
-    Bgate,
-    /// The mean of the z-scored Krumhansl, Temperley and edma profiles: a consensus of the
-    /// cognitive, corpus-classical and corpus-EDM profiles (no fitted values).
+    /// Faraldo et al. (2017), EDM profiles with gated non-diatonic degrees. The default: best
+    /// on both development sets (EDM previews and rendered pop), see the crate's key notes.
     #[default]
+    Bgate,
+    /// The mean of the z-scored Krumhansl, Temperley, edma and bgate profiles: a consensus of
+    /// the cognitive, corpus-classical and corpus-EDM profiles (no fitted values).
     Consensus,
 }
 
@@ -75,7 +76,7 @@ impl KeyProfile {
             KeyProfile::Edma => (zscore(&EDMA_MAJOR), zscore(&EDMA_MINOR)),
             KeyProfile::Bgate => (zscore(&BGATE_MAJOR), zscore(&BGATE_MINOR)),
             KeyProfile::Consensus => {
-                let members = [KeyProfile::Krumhansl, KeyProfile::Temperley, KeyProfile::Edma];
+                let members = [KeyProfile::Krumhansl, KeyProfile::Temperley, KeyProfile::Edma, KeyProfile::Bgate];
                 let (mut major, mut minor) = ([0.0; PITCH_CLASSES], [0.0; PITCH_CLASSES]);
                 for p in members {
                     let (ma, mi) = p.templates();

@@ -97,6 +97,7 @@ fn apply(cfg: &mut KeyConfig, spec: &str) -> Result<(), String> {
             "segment_seconds" => cfg.segment_seconds = f()?,
             "min_strength" => cfg.min_strength = f()?,
             "min_tonalness" => cfg.min_tonalness = f()?,
+            "min_tuning_concentration" => cfg.min_tuning_concentration = f()?,
             _ => return Err(format!("unknown field {k}")),
         }
     }
@@ -166,13 +167,14 @@ fn main() {
             key_seconds[i] += t0.elapsed().as_secs_f64();
             if std::env::var_os("KEY_DEBUG").is_some() && i == 0 {
                 eprintln!(
-                    "{id:<40} gt {:<9} est {:<9} r {:.3} kc {:.2} mc {:.2} tonal {:.1} tuning {:+.2}",
+                    "{id:<40} gt {:<9} est {:<9} r {:.3} kc {:.2} mc {:.2} tonal {:.2} conc {:.3} tuning {:+.2}",
                     field(&v, "key").unwrap_or("-"),
                     est.name().unwrap_or_else(|| "none".into()),
                     est.strength,
                     est.key_confidence,
                     est.mode_confidence,
                     frames.tonalness,
+                    frames.tuning_concentration,
                     frames.tuning
                 );
             }
