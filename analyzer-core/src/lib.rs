@@ -36,6 +36,7 @@ pub mod simd;
 pub mod spectral;
 pub mod structure;
 pub mod timeline;
+pub mod tonal;
 
 pub use error::{AnalyzerError, ErrorKind, Result};
 

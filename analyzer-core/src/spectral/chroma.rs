@@ -132,6 +132,10 @@ pub struct Chromagram {
     pub tuning: f32,
     /// The tuned reference frequency for A4 in Hz.
     pub reference_hz: f32,
+    /// Concentration of the peaks' deviations from the equal-tempered grid, in [0, 1]: the
+    /// length of the magnitude-weighted mean resultant (see [`tuning_resultant`]). Near 1
+    /// for notes on a stable tuning, near 0 for noise, glides (speech) and drums.
+    pub tuning_concentration: f32,
 }
 
 /// A planned HPCP computation.
@@ -178,7 +182,8 @@ impl Hpcp {
             all.extend_from_slice(&frame_peaks);
             offsets.push(all.len());
         }
-        let tuning = if self.config.estimate_tuning { estimate_tuning(&all, self.config.reference_hz) } else { 0.0 };
+        let (estimated, tuning_concentration) = tuning_resultant(&all, self.config.reference_hz);
+        let tuning = if self.config.estimate_tuning { estimated } else { 0.0 };
         let reference_hz = self.config.reference_hz * 2f32.powf(tuning / 12.0);
         // Pass 2: accumulate.
         let size = self.config.size;
@@ -188,7 +193,7 @@ impl Hpcp {
             self.accumulate(&all[offsets[t]..offsets[t + 1]], reference_hz, out);
             normalize(out, self.config.normalization);
         }
-        Ok(Chromagram { profile, tuning, reference_hz })
+        Ok(Chromagram { profile, tuning, reference_hz, tuning_concentration })
     }
 
     /// Adds the contributions of one frame's peaks to `out` (length `size`).
@@ -240,18 +245,30 @@ fn normalize(x: &mut [f32], how: HpcpNormalization) {
 /// magnitude-weighted circular mean of each peak's offset from the equal-tempered grid built on
 /// `reference_hz`. Returns 0 when there are no peaks.
 pub fn estimate_tuning(peaks: &[SpectralPeak], reference_hz: f32) -> f32 {
-    let (mut re, mut im) = (0.0f64, 0.0f64);
+    tuning_resultant(peaks, reference_hz).0
+}
+
+/// The tuning `τ` of [`estimate_tuning`] and the concentration `R = |Σ a_i·e^{2πi·c_i}| / Σ a_i`
+/// of the deviations around it, in [0, 1] (the mean resultant length of circular statistics;
+/// Mardia & Jupp, *Directional Statistics*, 2000). Returns `(0, 0)` without peaks.
+pub fn tuning_resultant(peaks: &[SpectralPeak], reference_hz: f32) -> (f32, f32) {
+    let (mut re, mut im, mut total) = (0.0f64, 0.0f64, 0.0f64);
     for p in peaks {
+        if !(p.frequency > 0.0 && p.magnitude.is_finite() && p.magnitude > 0.0) {
+            continue;
+        }
         let c = 12.0 * (p.frequency as f64 / reference_hz as f64).log2();
         let phase = 2.0 * std::f64::consts::PI * c;
         re += p.magnitude as f64 * phase.cos();
         im += p.magnitude as f64 * phase.sin();
+        total += p.magnitude as f64;
     }
-    if re == 0.0 && im == 0.0 {
-        return 0.0;
+    if (re == 0.0 && im == 0.0) || total <= 0.0 {
+        return (0.0, 0.0);
     }
     let tau = (im.atan2(re) / (2.0 * std::f64::consts::PI)) as f32;
-    if tau >= 0.5 { tau - 1.0 } else { tau }
+    let concentration = (re.hypot(im) / total).clamp(0.0, 1.0) as f32;
+    (if tau >= 0.5 { tau - 1.0 } else { tau }, concentration)
 }
 
 #[cfg(test)]
@@ -364,5 +381,19 @@ mod tests {
         let t = estimate_tuning(&[peak(440.0 * 2f32.powf(0.49 / 12.0)), peak(440.0 * 2f32.powf(0.51 / 12.0))], 440.0);
         assert!((t.abs() - 0.5).abs() < 0.02, "{t}");
         assert_eq!(estimate_tuning(&[], 440.0), 0.0);
+    }
+
+    #[test]
+    fn tuning_concentration_separates_grid_notes_from_spread_frequencies() {
+        let peak = |f: f32| SpectralPeak { frequency: f, magnitude: 1.0 };
+        let on_grid: Vec<SpectralPeak> = (0..24).map(|k| peak(220.0 * 2f32.powf(k as f32 / 12.0))).collect();
+        let (_, r) = tuning_resultant(&on_grid, 440.0);
+        assert!(r > 0.99, "{r}");
+        // Deviations spread evenly over a semitone cancel out.
+        let spread: Vec<SpectralPeak> = (0..40).map(|k| peak(220.0 * 2f32.powf(k as f32 / 40.0 / 12.0))).collect();
+        let (_, r) = tuning_resultant(&spread, 440.0);
+        assert!(r < 0.05, "{r}");
+        assert_eq!(tuning_resultant(&[], 440.0), (0.0, 0.0));
+        assert_eq!(tuning_resultant(&[SpectralPeak { frequency: 440.0, magnitude: f32::NAN }], 440.0), (0.0, 0.0));
     }
 }

@@ -1,0 +1,460 @@
+//! Tonal analysis: per-frame pitch-class vectors (Spotify's `pitches`) and the global key and
+//! mode with confidences (Spotify's `key`, `mode`, `key_confidence`, `mode_confidence`).
+//!
+//! Pipeline of [`estimate_key`]:
+//! 1. STFT magnitude (`n_fft`, `hop_length`, Hann), non-finite samples read as zero;
+//! 2. spectral whitening by the local mean ([`whitening`]), so that sinusoidal peaks stand
+//!    out of drums and noise and a peak threshold relative to the envelope drops most
+//!    percussive peaks;
+//! 3. HPCP with tuning estimation and harmonic weighting ([`crate::spectral::chroma`],
+//!    Gómez 2006) on the whitened peaks;
+//! 4. frame weighting by tonal salience (the frame's whitened HPCP energy to the power
+//!    [`KeyConfig::salience_exponent`]);
+//! 5. key by profile correlation ([`key`]), over the whole track or by segment vote, with
+//!    explicit relative/parallel margins for the confidences and `key = −1` for atonal input.
+//!
+//! # References
+//! - E. Gómez, "Tonal description of music audio signals", PhD thesis, UPF, 2006.
+//! - C. L. Krumhansl, *Cognitive Foundations of Musical Pitch*, 1990.
+//! - Á. Faraldo, E. Gómez, S. Jordà, P. Herrera, "Key estimation in electronic dance music",
+//!   ECIR 2016.
+//! - The Echo Nest, *Analyzer Documentation* v3.08, 2014 (`key`, `mode`, confidences and
+//!   segment `pitches`, strongest class = 1).
+
+pub mod key;
+pub mod profiles;
+pub mod whitening;
+
+pub use key::{KeyAggregation, KeyEstimate, KeyTemplates, MAJOR, MINOR, NO_KEY};
+pub use profiles::{KeyProfile, PITCH_CLASSES};
+
+use crate::error::{AnalyzerError, Result, check};
+use crate::spectral::chroma::{
+    DEFAULT_HARMONIC_DECAY, DEFAULT_N_HARMONICS, DEFAULT_REFERENCE_HZ, DEFAULT_WINDOW_SEMITONES,
+};
+use crate::spectral::{Hpcp, HpcpConfig, HpcpNormalization, HpcpWeighting, PeakConfig, Spectrogram, Stft, StftConfig};
+
+/// Default FFT size: 186 ms at 22050 Hz, 5.4 Hz bins (two bins per semitone from ~80 Hz).
+pub const DEFAULT_KEY_N_FFT: usize = 4096;
+/// Default hop: no overlap (key needs coverage, not time resolution; 5.4 frames/s).
+pub const DEFAULT_KEY_HOP_LENGTH: usize = 4096;
+/// Default lowest peak frequency in Hz: above the fundamentals of kick drums and sub-bass
+/// (lower bass notes still count through their second harmonic).
+pub const DEFAULT_KEY_FMIN: f32 = 100.0;
+/// Default highest peak frequency in Hz (Essentia's key extractor: 3500 Hz).
+pub const DEFAULT_KEY_FMAX: f32 = 3500.0;
+/// Default number of peaks per frame.
+pub const DEFAULT_KEY_MAX_PEAKS: usize = 60;
+/// Default half-width of the whitening envelope in Hz.
+pub const DEFAULT_WHITENING_HALF_WIDTH_HZ: f32 = 100.0;
+/// Default floor of the whitening envelope, in dB below the loudest bin of the track.
+pub const DEFAULT_WHITENING_FLOOR_DB: f32 = -70.0;
+/// Default ratio of a tonal bin to its local mean (3 ≈ 9.5 dB).
+pub const DEFAULT_GATE_RATIO: f32 = 3.0;
+/// Default absolute peak threshold (as in [`crate::spectral::peaks`]).
+pub const DEFAULT_PEAK_THRESHOLD: f32 = crate::spectral::peaks::DEFAULT_PEAK_THRESHOLD;
+/// Default frame weight exponent on the whitened HPCP energy (0 = uniform weights).
+pub const DEFAULT_SALIENCE_EXPONENT: f32 = 0.5;
+/// Default exponent of the frame's tonal fraction in its weight.
+pub const DEFAULT_TONAL_FRACTION_EXPONENT: f32 = 1.0;
+/// Default segment length for [`KeyAggregation::SegmentVote`] in seconds.
+pub const DEFAULT_SEGMENT_SECONDS: f32 = 15.0;
+/// Default minimum correlation for a key to be reported.
+pub const DEFAULT_MIN_STRENGTH: f32 = 0.35;
+/// Default minimum tonalness (share of in-band energy in tonal bins) for a key.
+pub const DEFAULT_MIN_TONALNESS: f32 = 0.05;
+/// Default minimum tuning concentration for a key: white noise gives ~0.01, tonal
+/// recordings 0.1–0.8 (pitch-shifted, lossy EDM previews down to ~0.01, hence a low value).
+pub const DEFAULT_MIN_TUNING_CONCENTRATION: f32 = 0.005;
+/// Default margin scale of the key confidence.
+pub const DEFAULT_KEY_MARGIN_SCALE: f32 = 0.1;
+/// Default margin scale of the mode confidence.
+pub const DEFAULT_MODE_MARGIN_SCALE: f32 = 0.1;
+
+/// How the magnitude spectrum is prepared before peak picking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum SpectralWhitening {
+    /// Raw magnitudes; [`KeyConfig::peak_threshold`] is an absolute magnitude. The default:
+    /// at `n_fft = 4096` the low register of a chord is too dense for a local-mean envelope
+    /// (the fundamentals of close chord tones raise each other's envelope), so whitening or
+    /// gating loses the fundamentals and lets upper partials (fifths, thirds) dominate.
+    /// Drums are handled by the salience weighting and the tonalness instead.
+    #[default]
+    Off,
+    /// Divide by the local mean ([`whitening::whiten_in_place`]); the peak threshold is a
+    /// ratio to the local mean. Flattens the spectral tilt, so upper partials weigh as much as
+    /// fundamentals.
+    LocalMean,
+}
+
+/// Parameters of key estimation and of the pitch vectors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyConfig {
+    /// FFT size in samples.
+    pub n_fft: usize,
+    /// Hop between frames in samples.
+    pub hop_length: usize,
+    /// Lowest spectral peak in Hz.
+    pub fmin: f32,
+    /// Highest spectral peak in Hz.
+    pub fmax: f32,
+    /// Strongest peaks kept per frame.
+    pub max_peaks: usize,
+    /// Spectral whitening before peak picking.
+    pub whitening: SpectralWhitening,
+    /// Half-width of the whitening envelope in Hz (> 0).
+    pub whitening_half_width_hz: f32,
+    /// Floor of the whitening envelope in dB relative to the loudest bin of the input (< 0).
+    pub whitening_floor_db: f32,
+    /// Minimum peak magnitude: a ratio to the local mean with [`SpectralWhitening::LocalMean`],
+    /// absolute otherwise.
+    pub peak_threshold: f32,
+    /// Ratio to the local mean above which a bin counts as tonal (tonalness and frame
+    /// salience; > 1).
+    pub gate_ratio: f32,
+    /// Estimate the tuning (otherwise A4 = 440 Hz).
+    pub estimate_tuning: bool,
+    /// Harmonics per peak in the HPCP (≥ 1).
+    pub n_harmonics: usize,
+    /// Weight decay per harmonic, in (0, 1].
+    pub harmonic_decay: f32,
+    /// Width of the HPCP weighting window in semitones, in (0, 12].
+    pub window_semitones: f32,
+    /// Frame weight = (HPCP energy)^salience_exponent · (tonal fraction)^tonal_fraction_exponent;
+    /// both 0 weigh every non-empty frame equally.
+    pub salience_exponent: f32,
+    /// Exponent of the frame's tonal fraction (share of its in-band energy in tonal bins) in
+    /// the frame weight (≥ 0): frames dominated by drums or noise weigh less.
+    pub tonal_fraction_exponent: f32,
+    /// Key profile.
+    pub profile: KeyProfile,
+    /// Global key decision.
+    pub aggregation: KeyAggregation,
+    /// Segment length for [`KeyAggregation::SegmentVote`] in seconds (> 0).
+    pub segment_seconds: f32,
+    /// Below this best correlation the key is −1, in [−1, 1].
+    pub min_strength: f32,
+    /// Below this tonalness ([`TonalFrames::tonalness`]) the key is −1 (≥ 0; only used with
+    /// audio input).
+    pub min_tonalness: f32,
+    /// Below this tuning concentration ([`TonalFrames::tuning_concentration`]) the key is −1
+    /// (in [0, 1]; only used with audio input).
+    pub min_tuning_concentration: f32,
+    /// Correlation margin giving a key confidence of `1 − 1/e` times the strength (> 0).
+    pub key_margin_scale: f32,
+    /// Correlation margin giving a mode confidence of `1 − 1/e` times the strength (> 0).
+    pub mode_margin_scale: f32,
+}
+
+impl Default for KeyConfig {
+    fn default() -> Self {
+        Self {
+            n_fft: DEFAULT_KEY_N_FFT,
+            hop_length: DEFAULT_KEY_HOP_LENGTH,
+            fmin: DEFAULT_KEY_FMIN,
+            fmax: DEFAULT_KEY_FMAX,
+            max_peaks: DEFAULT_KEY_MAX_PEAKS,
+            whitening: SpectralWhitening::Off,
+            whitening_half_width_hz: DEFAULT_WHITENING_HALF_WIDTH_HZ,
+            whitening_floor_db: DEFAULT_WHITENING_FLOOR_DB,
+            peak_threshold: DEFAULT_PEAK_THRESHOLD,
+            gate_ratio: DEFAULT_GATE_RATIO,
+            estimate_tuning: true,
+            n_harmonics: DEFAULT_N_HARMONICS,
+            harmonic_decay: DEFAULT_HARMONIC_DECAY,
+            window_semitones: DEFAULT_WINDOW_SEMITONES,
+            salience_exponent: DEFAULT_SALIENCE_EXPONENT,
+            tonal_fraction_exponent: DEFAULT_TONAL_FRACTION_EXPONENT,
+            profile: KeyProfile::default(),
+            aggregation: KeyAggregation::default(),
+            segment_seconds: DEFAULT_SEGMENT_SECONDS,
+            min_strength: DEFAULT_MIN_STRENGTH,
+            min_tonalness: DEFAULT_MIN_TONALNESS,
+            min_tuning_concentration: DEFAULT_MIN_TUNING_CONCENTRATION,
+            key_margin_scale: DEFAULT_KEY_MARGIN_SCALE,
+            mode_margin_scale: DEFAULT_MODE_MARGIN_SCALE,
+        }
+    }
+}
+
+impl KeyConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        StftConfig::new(self.n_fft, self.hop_length).validate()?;
+        check::ordered_range("fmin..fmax", self.fmin, self.fmax)?;
+        check::at_least("max_peaks", self.max_peaks, 1)?;
+        check::positive_f32("whitening_half_width_hz", self.whitening_half_width_hz)?;
+        if !(self.whitening_floor_db.is_finite() && self.whitening_floor_db < 0.0) {
+            return Err(AnalyzerError::invalid("whitening_floor_db", "must be finite and < 0"));
+        }
+        if !(self.peak_threshold.is_finite() && self.peak_threshold >= 0.0) {
+            return Err(AnalyzerError::invalid("peak_threshold", "must be finite and >= 0"));
+        }
+        if !(self.gate_ratio.is_finite() && self.gate_ratio > 1.0) {
+            return Err(AnalyzerError::invalid("gate_ratio", "must be finite and > 1"));
+        }
+        if !(self.salience_exponent.is_finite() && self.salience_exponent >= 0.0) {
+            return Err(AnalyzerError::invalid("salience_exponent", "must be finite and >= 0"));
+        }
+        if !(self.tonal_fraction_exponent.is_finite() && self.tonal_fraction_exponent >= 0.0) {
+            return Err(AnalyzerError::invalid("tonal_fraction_exponent", "must be finite and >= 0"));
+        }
+        check::positive_f32("segment_seconds", self.segment_seconds)?;
+        if !(-1.0..=1.0).contains(&self.min_strength) {
+            return Err(AnalyzerError::invalid("min_strength", "must be in [-1, 1]"));
+        }
+        if !(self.min_tonalness.is_finite() && self.min_tonalness >= 0.0) {
+            return Err(AnalyzerError::invalid("min_tonalness", "must be finite and >= 0"));
+        }
+        if !(0.0..=1.0).contains(&self.min_tuning_concentration) {
+            return Err(AnalyzerError::invalid("min_tuning_concentration", "must be in [0, 1]"));
+        }
+        check::positive_f32("key_margin_scale", self.key_margin_scale)?;
+        check::positive_f32("mode_margin_scale", self.mode_margin_scale)?;
+        self.hpcp_config(crate::DEFAULT_SAMPLE_RATE).validate()
+    }
+
+    fn hpcp_config(&self, sr: u32) -> HpcpConfig {
+        HpcpConfig {
+            size: PITCH_CLASSES,
+            reference_hz: DEFAULT_REFERENCE_HZ,
+            estimate_tuning: self.estimate_tuning,
+            peaks: PeakConfig {
+                sr,
+                n_fft: self.n_fft,
+                fmin: self.fmin,
+                fmax: self.fmax,
+                max_peaks: self.max_peaks,
+                threshold: self.peak_threshold,
+            },
+            n_harmonics: self.n_harmonics,
+            harmonic_decay: self.harmonic_decay,
+            window_semitones: self.window_semitones,
+            weighting: HpcpWeighting::Cosine,
+            normalization: HpcpNormalization::None,
+        }
+    }
+
+    /// The tonal-bin ratio used by the gate and the tonalness.
+    fn whitening_ratio(&self) -> f32 {
+        self.gate_ratio
+    }
+
+    fn decision_params(&self, frame_rate: f32) -> key::DecisionParams {
+        key::DecisionParams {
+            aggregation: self.aggregation,
+            frames_per_segment: ((self.segment_seconds * frame_rate).round() as usize).max(1),
+            min_strength: self.min_strength,
+            min_tonalness: self.min_tonalness,
+            min_tuning_concentration: self.min_tuning_concentration,
+            key_margin_scale: self.key_margin_scale,
+            mode_margin_scale: self.mode_margin_scale,
+        }
+    }
+}
+
+/// The tonal frames of a signal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TonalFrames {
+    /// Per-frame pitch-class vectors, strongest class = 1 (all zeros for frames without
+    /// tonal peaks); bin 0 = C.
+    pub pitches: Vec<[f32; PITCH_CLASSES]>,
+    /// Per-frame HPCP energy (before normalization).
+    pub energy: Vec<f32>,
+    /// Per-frame share of the in-band spectral energy in tonal bins (see
+    /// [`TonalFrames::tonalness`]), in [0, 1].
+    pub tonal_fraction: Vec<f32>,
+    /// Frames per second.
+    pub frame_rate: f32,
+    /// Estimated tuning in semitones relative to A4 = 440 Hz.
+    pub tuning: f32,
+    /// Share of the in-band spectral energy (`fmin..fmax`) found in bins standing at least
+    /// the peak-ratio threshold above their whitened envelope, in [0, 1]: near 0 for noise,
+    /// clicks and silence, typically 0.2–0.8 for tonal music.
+    pub tonalness: f32,
+    /// Concentration of the spectral peaks around the tuned equal-tempered grid, in [0, 1]
+    /// ([`crate::spectral::chroma::tuning_resultant`]): low for glides (speech), pitch-swept
+    /// drums and noise, whose peaks fall anywhere between semitones.
+    pub tuning_concentration: f32,
+}
+
+impl TonalFrames {
+    /// Frame weights `energy^salience_exponent · tonal_fraction^tonal_fraction_exponent`
+    /// (frames without energy weigh 0).
+    pub fn weights(&self, salience_exponent: f32, tonal_fraction_exponent: f32) -> Vec<f32> {
+        self.energy
+            .iter()
+            .zip(&self.tonal_fraction)
+            .map(|(&e, &f)| {
+                if e > 0.0 && e.is_finite() {
+                    e.powf(salience_exponent) * f.clamp(0.0, 1.0).powf(tonal_fraction_exponent)
+                } else {
+                    0.0
+                }
+            })
+            .collect()
+    }
+}
+
+/// Computes the tonal frames (whitened HPCP) of a mono signal at `sr` Hz.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
+pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrames> {
+    config.validate()?;
+    if sr == 0 {
+        return Err(AnalyzerError::invalid("sr", "must be > 0"));
+    }
+    let hpcp = Hpcp::new(config.hpcp_config(sr))?;
+    let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
+    let frame_rate = sr as f32 / config.hop_length as f32;
+    let clean;
+    let y = if y.iter().all(|v| v.is_finite()) {
+        y
+    } else {
+        clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect::<Vec<f32>>();
+        &clean
+    };
+    let mut mag: Spectrogram = stft.magnitude(y);
+    let (tonal_fraction, tonalness) = prepare_spectrum(&mut mag, sr, config);
+    let chroma = hpcp.compute(&mag)?;
+    let n = chroma.profile.n_frames();
+    let mut pitches = Vec::with_capacity(n);
+    let mut energy = Vec::with_capacity(n);
+    for row in chroma.profile.frames() {
+        let mut p = [0.0f32; PITCH_CLASSES];
+        p.copy_from_slice(row);
+        let max = p.iter().copied().fold(0.0f32, f32::max);
+        let e: f32 = p.iter().sum();
+        if max > 0.0 && max.is_finite() && e.is_finite() {
+            p.iter_mut().for_each(|v| *v /= max);
+            energy.push(e);
+        } else {
+            p = [0.0; PITCH_CLASSES];
+            energy.push(0.0);
+        }
+        pitches.push(p);
+    }
+    Ok(TonalFrames {
+        pitches,
+        energy,
+        tonal_fraction,
+        frame_rate,
+        tuning: chroma.tuning,
+        tonalness,
+        tuning_concentration: chroma.tuning_concentration,
+    })
+}
+
+/// Whitens `mag` in place if configured; returns the per-frame tonal fractions and the
+/// track's tonalness (see [`TonalFrames::tonalness`]).
+fn prepare_spectrum(mag: &mut Spectrogram, sr: u32, config: &KeyConfig) -> (Vec<f32>, f32) {
+    let n_bins = mag.n_bins();
+    let bin_hz = sr as f32 / config.n_fft as f32;
+    let lo = ((config.fmin / bin_hz).floor() as usize).min(n_bins);
+    let hi = ((config.fmax / bin_hz).ceil() as usize + 1).min(n_bins).max(lo);
+    let peak = crate::simd::max(mag.data()).max(0.0);
+    let floor = peak * 10f32.powf(config.whitening_floor_db / 20.0);
+    let half_width = (config.whitening_half_width_hz / bin_hz).round() as usize;
+    // Only the band plus the envelope's half-width is needed for the tonal fraction; the
+    // whole row only when the spectrum itself is whitened.
+    let (ext_lo, ext_hi) = match config.whitening {
+        SpectralWhitening::Off => (lo.saturating_sub(half_width), (hi + half_width).min(n_bins)),
+        SpectralWhitening::LocalMean => (0, n_bins),
+    };
+    let mut prefix = Vec::with_capacity(n_bins + 1);
+    let mut white = vec![0.0f32; ext_hi - ext_lo];
+    let (mut tonal, mut total) = (0.0f64, 0.0f64);
+    let mut fractions = Vec::with_capacity(mag.n_frames());
+    let ratio = config.whitening_ratio();
+    for t in 0..mag.n_frames() {
+        let row = mag.frame_mut(t);
+        white.copy_from_slice(&row[ext_lo..ext_hi]);
+        whitening::whiten_in_place(&mut white, half_width, floor, &mut prefix);
+        let (mut frame_tonal, mut frame_total) = (0.0f64, 0.0f64);
+        for k in lo..hi {
+            let e = f64::from(row[k]) * f64::from(row[k]);
+            frame_total += e;
+            if white[k - ext_lo] >= ratio {
+                frame_tonal += e;
+            }
+        }
+        tonal += frame_tonal;
+        total += frame_total;
+        fractions.push(if frame_total > 0.0 { (frame_tonal / frame_total) as f32 } else { 0.0 });
+        match config.whitening {
+            SpectralWhitening::Off => {}
+            SpectralWhitening::LocalMean => row.copy_from_slice(&white),
+        }
+    }
+    (fractions, if total > 0.0 { (tonal / total) as f32 } else { 0.0 })
+}
+
+/// Estimates the key and mode of a mono signal at `sr` Hz.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
+pub fn estimate_key(y: &[f32], sr: u32, config: &KeyConfig) -> Result<KeyEstimate> {
+    let frames = tonal_frames(y, sr, config)?;
+    Ok(key_from_frames(&frames, config))
+}
+
+/// Estimates the key from already computed tonal frames (uses their energies as salience and
+/// their tonalness for the no-key decision).
+pub fn key_from_frames(frames: &TonalFrames, config: &KeyConfig) -> KeyEstimate {
+    if config.validate().is_err() {
+        return KeyEstimate::NONE;
+    }
+    let weights = frames.weights(config.salience_exponent, config.tonal_fraction_exponent);
+    let templates = KeyTemplates::new(config.profile);
+    key::decide(
+        &frames.pitches,
+        &weights,
+        Some((frames.tonalness, frames.tuning_concentration)),
+        &templates,
+        &config.decision_params(frames.frame_rate),
+    )
+}
+
+/// Per-frame pitch vectors of a mono signal (Spotify's `pitches`: strongest class = 1,
+/// bin 0 = C, all zeros where no tonal peak was found) and the frame rate in Hz.
+/// Frame `t` is centred on sample `t · hop_length`.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
+pub fn pitch_vectors(y: &[f32], sr: u32, config: &KeyConfig) -> Result<(Vec<[f32; PITCH_CLASSES]>, f32)> {
+    let frames = tonal_frames(y, sr, config)?;
+    Ok((frames.pitches, frames.frame_rate))
+}
+
+/// Estimates the key from a chromagram given as frames of 12 pitch-class values (bin 0 = C),
+/// librosa-style (`chroma.T`). Each frame weighs by its total energy to the power
+/// [`KeyConfig::salience_exponent`]; segments are [`KeyConfig::segment_seconds`] at
+/// `frame_rate` frames per second. The tonalness test is skipped (it needs the audio).
+/// An invalid config gives [`KeyEstimate::NONE`]; validate it first to get the error.
+pub fn key_from_chroma(chroma: &[[f32; PITCH_CLASSES]], frame_rate: f32, config: &KeyConfig) -> KeyEstimate {
+    if config.validate().is_err() {
+        return KeyEstimate::NONE;
+    }
+    let mut pitches = Vec::with_capacity(chroma.len());
+    let mut weights = Vec::with_capacity(chroma.len());
+    for row in chroma {
+        let finite = row.iter().all(|v| v.is_finite() && *v >= 0.0);
+        let max = if finite { row.iter().copied().fold(0.0f32, f32::max) } else { 0.0 };
+        if max > 0.0 {
+            let mut p = *row;
+            p.iter_mut().for_each(|v| *v /= max);
+            weights.push(row.iter().sum::<f32>().powf(config.salience_exponent));
+            pitches.push(p);
+        } else {
+            weights.push(0.0);
+            pitches.push([0.0; PITCH_CLASSES]);
+        }
+    }
+    let rate = if frame_rate.is_finite() && frame_rate > 0.0 { frame_rate } else { 1.0 };
+    key::decide(&pitches, &weights, None, &KeyTemplates::new(config.profile), &config.decision_params(rate))
+}
