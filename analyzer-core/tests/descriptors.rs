@@ -80,3 +80,175 @@ fn loudness_is_measured_before_mixdown() {
     .unwrap();
     assert!((l.integrated_lufs - mono.integrated_lufs).abs() > 1.0, "{l:?} {mono:?}");
 }
+
+mod descriptors {
+    use super::testdata;
+    use analyzer_core::audio::{LoadConfig, load_path};
+    use analyzer_core::descriptors::{
+        DescriptorConfig, DescriptorModel, Descriptors, FeatureConfig, MusicalContext, compute_descriptors,
+    };
+
+    const SR: u32 = 22_050;
+    /// Smallest change the controlled pairs must show (the issue's "clear margin").
+    const PAIR_MARGIN: f32 = 0.3;
+    /// Spotify's threshold above which a track is "nearly all speech".
+    const SPEECH_THRESHOLD: f32 = 0.66;
+
+    fn describe_file(name: &str) -> Descriptors {
+        let audio = load_path(testdata().join("descriptors").join(name), &LoadConfig::default()).unwrap();
+        let d = compute_descriptors(
+            &audio.samples,
+            audio.sample_rate,
+            audio.loudness.as_ref(),
+            &MusicalContext::default(),
+            &DescriptorConfig::default(),
+        )
+        .unwrap();
+        eprintln!("{name}: {d:?}");
+        d
+    }
+
+    fn describe(y: &[f32]) -> Descriptors {
+        compute_descriptors(y, SR, None, &MusicalContext::default(), &DescriptorConfig::default()).unwrap()
+    }
+
+    fn assert_valid(d: &Descriptors, what: &str) {
+        assert!(d.loudness.is_finite() && (-70.0..=3.0).contains(&d.loudness), "{what}: {d:?}");
+        for v in [d.energy, d.danceability, d.speechiness, d.acousticness, d.instrumentalness, d.liveness, d.valence] {
+            assert!(v.is_finite() && (0.0..=1.0).contains(&v), "{what}: {d:?}");
+        }
+    }
+
+    #[test]
+    fn liveness_rises_with_crowd_and_hall() {
+        let (dry, live) = (describe_file("desc_music.flac"), describe_file("desc_music_live.flac"));
+        assert!(live.liveness - dry.liveness >= PAIR_MARGIN, "dry {} live {}", dry.liveness, live.liveness);
+    }
+
+    #[test]
+    fn speech_over_music_lowers_instrumentalness_and_raises_speechiness() {
+        let (music, mixed) = (describe_file("desc_music.flac"), describe_file("desc_music_speech.flac"));
+        assert!(
+            music.instrumentalness - mixed.instrumentalness >= PAIR_MARGIN,
+            "music {} mixed {}",
+            music.instrumentalness,
+            mixed.instrumentalness
+        );
+        assert!(mixed.speechiness > music.speechiness, "music {} mixed {}", music.speechiness, mixed.speechiness);
+    }
+
+    #[test]
+    fn pure_speech_is_speech() {
+        let d = describe_file("desc_speech.flac");
+        assert!(d.speechiness > SPEECH_THRESHOLD, "{d:?}");
+        assert!(d.instrumentalness < 0.5, "{d:?}");
+    }
+
+    #[test]
+    fn every_field_defined_on_edge_signals() {
+        let n = SR as usize * 5;
+        let mut state = 7u32;
+        let noise: Vec<f32> = (0..n)
+            .map(|_| {
+                state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+            })
+            .collect();
+        let mut clicks = vec![0.0f32; n];
+        for start in (0..n).step_by(SR as usize / 2) {
+            clicks[start] = 0.9;
+        }
+        let one_second: Vec<f32> = (0..SR as usize).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
+        let cases: [(&str, Vec<f32>); 6] = [
+            ("empty", vec![]),
+            ("silence", vec![0.0; n]),
+            ("white noise", noise),
+            ("click track", clicks),
+            ("one second", one_second),
+            ("nan", vec![f32::NAN; 1000]),
+        ];
+        for (what, y) in cases {
+            let d = describe(&y);
+            assert_valid(&d, what);
+        }
+        assert_eq!(describe(&vec![0.0; n]).loudness, analyzer_core::descriptors::loudness::LOUDNESS_FLOOR_LUFS);
+    }
+
+    #[test]
+    fn context_is_optional_and_used() {
+        let audio = load_path(testdata().join("descriptors/desc_music.flac"), &LoadConfig::default()).unwrap();
+        let cfg = DescriptorConfig::default();
+        let base = compute_descriptors(&audio.samples, SR, None, &MusicalContext::default(), &cfg).unwrap();
+        let major = MusicalContext { mode: Some(1), tempo: Some(118.0), ..MusicalContext::default() };
+        let minor = MusicalContext { mode: Some(0), ..major.clone() };
+        let a = compute_descriptors(&audio.samples, SR, None, &major, &cfg).unwrap();
+        let b = compute_descriptors(&audio.samples, SR, None, &minor, &cfg).unwrap();
+        assert!(a.valence > b.valence, "{a:?} {b:?}");
+        let nan =
+            MusicalContext { tempo: Some(f32::NAN), beat_times: vec![f64::NAN, -1.0, 1e12], ..Default::default() };
+        assert_valid(&compute_descriptors(&audio.samples, SR, None, &nan, &cfg).unwrap(), "nan context");
+        assert_valid(&base, "base");
+    }
+
+    #[test]
+    fn loudness_field_uses_source_meter_and_falls_back() {
+        let audio = load_path(testdata().join("descriptors/loud_stereo_44k.flac"), &LoadConfig::default()).unwrap();
+        let stats = audio.loudness.unwrap();
+        let cfg = DescriptorConfig::default();
+        let with = compute_descriptors(&audio.samples, SR, Some(&stats), &MusicalContext::default(), &cfg).unwrap();
+        assert_eq!(with.loudness, stats.integrated_lufs);
+        // The fallback measures the mono mix as one channel, + 3.01 LU. These channels are only
+        // partly correlated, so the mix reads lower than the source (the documented failure case).
+        let without = compute_descriptors(&audio.samples, SR, None, &MusicalContext::default(), &cfg).unwrap();
+        let mono = analyzer_core::descriptors::measure_loudness(
+            &audio.samples,
+            SR,
+            &[analyzer_core::descriptors::ChannelRole::Front],
+            &Default::default(),
+        )
+        .unwrap();
+        assert!((without.loudness - (mono.integrated_lufs + cfg.mono_loudness_offset_lu)).abs() < 1e-3);
+        assert!(without.loudness < with.loudness && with.loudness - without.loudness < 3.0, "{without:?} {with:?}");
+    }
+
+    #[test]
+    fn invalid_config_and_model() {
+        let y = vec![0.1f32; SR as usize];
+        let ctx = MusicalContext::default();
+        let bad = [
+            DescriptorConfig { mono_loudness_offset_lu: f32::NAN, ..DescriptorConfig::default() },
+            DescriptorConfig { dance_tempo_center_bpm: 0.0, ..DescriptorConfig::default() },
+            DescriptorConfig {
+                features: FeatureConfig { n_mels: 1, ..FeatureConfig::default() },
+                ..DescriptorConfig::default()
+            },
+        ];
+        for cfg in bad {
+            assert!(compute_descriptors(&y, SR, None, &ctx, &cfg).is_err());
+        }
+        assert!(compute_descriptors(&y, 4000, None, &ctx, &DescriptorConfig::default()).is_err());
+        assert!(DescriptorModel::from_json("{\"version\": 1}").is_err());
+    }
+
+    #[test]
+    fn user_model_recalibrates() {
+        // A user model with one term flips liveness for the same file.
+        let mut model = DescriptorModel::default();
+        model.liveness = serde_json::from_str(r#"{"bias": 5.0, "terms": []}"#).unwrap();
+        let cfg =
+            DescriptorConfig { model: DescriptorModel::from_json(&model.to_json()).unwrap(), ..Default::default() };
+        let y: Vec<f32> = (0..SR as usize * 2).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
+        let d = compute_descriptors(&y, SR, None, &MusicalContext::default(), &cfg).unwrap();
+        assert!(d.liveness > 0.99);
+    }
+
+    #[test]
+    fn deterministic() {
+        let audio = load_path(testdata().join("descriptors/desc_music_live.flac"), &LoadConfig::default()).unwrap();
+        let ctx = MusicalContext::default();
+        let cfg = DescriptorConfig::default();
+        let a = compute_descriptors(&audio.samples, SR, audio.loudness.as_ref(), &ctx, &cfg).unwrap();
+        let b = compute_descriptors(&audio.samples, SR, audio.loudness.as_ref(), &ctx, &cfg).unwrap();
+        assert_eq!(a, b);
+    }
+}

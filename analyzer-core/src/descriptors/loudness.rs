@@ -442,27 +442,28 @@ impl LoudnessMeter {
         }
         self.power.clear();
         self.power.resize(n, 0.0);
-        let (shelf, rlb, oversample) = (self.shelf, self.rlb, self.oversample);
+        let (shelf, rlb) = (self.shelf, self.rlb);
+        // K-weighting of all channels in one pass over the frames: the channels' recursions are
+        // independent, so their latency chains overlap (transposed direct form II, f64).
+        for (p, frame) in self.power.iter_mut().zip(chunk.chunks_exact(n_ch)) {
+            let mut acc = 0.0;
+            for (st, &v) in self.channels.iter_mut().zip(frame) {
+                let x = if v.is_finite() { f64::from(v) } else { 0.0 };
+                let y1 = shelf.b[0] * x + st.s1[0];
+                st.s1[0] = shelf.b[1] * x - shelf.a[0] * y1 + st.s1[1];
+                st.s1[1] = shelf.b[2] * x - shelf.a[1] * y1;
+                let y2 = rlb.b[0] * y1 + st.s2[0];
+                st.s2[0] = rlb.b[1] * y1 - rlb.a[0] * y2 + st.s2[1];
+                st.s2[1] = rlb.b[2] * y1 - rlb.a[1] * y2;
+                acc += st.weight * y2 * y2;
+            }
+            *p = acc;
+        }
         for (c, st) in self.channels.iter_mut().enumerate() {
             self.chan.clear();
             self.chan.extend(chunk.iter().skip(c).step_by(n_ch).take(n).map(|&v| if v.is_finite() { v } else { 0.0 }));
-            let w = st.weight;
-            // Sample peak.
-            st.peak = self.chan.iter().fold(st.peak, |m, v| m.max(v.abs()));
-            // K-weighting (transposed direct form II) and weighted squares.
-            if w > 0.0 {
-                for (p, &x) in self.power.iter_mut().zip(&self.chan) {
-                    let x = f64::from(x);
-                    let y1 = shelf.b[0] * x + st.s1[0];
-                    st.s1[0] = shelf.b[1] * x - shelf.a[0] * y1 + st.s1[1];
-                    st.s1[1] = shelf.b[2] * x - shelf.a[1] * y1;
-                    let y2 = rlb.b[0] * y1 + st.s2[0];
-                    st.s2[0] = rlb.b[1] * y1 - rlb.a[0] * y2 + st.s2[1];
-                    st.s2[1] = rlb.b[2] * y1 - rlb.a[1] * y2;
-                    *p += w * y2 * y2;
-                }
-            }
-            if oversample {
+            st.peak = st.peak.max(abs_max(&self.chan, &mut self.phase_out));
+            if self.oversample {
                 true_peak_chunk(st, &self.chan, &mut self.phase_out);
             }
         }
@@ -544,11 +545,28 @@ fn true_peak_chunk(st: &mut ChannelState, x: &[f32], out: &mut Vec<f32>) {
             // y[n] += h[k]·x[n−k]; x[n] sits at tp_buf[hist + n].
             crate::simd::axpy(out, h, &st.tp_buf[hist - k..hist - k + n]);
         }
-        st.true_peak = out.iter().fold(st.true_peak, |m, v| m.max(v.abs()));
+        st.true_peak = st.true_peak.max(abs_max_in_place(out));
     }
     let len = st.tp_buf.len();
     st.tp_buf.copy_within(len - hist.., 0);
     st.tp_buf.truncate(hist);
+}
+
+/// `max |x|` with the SIMD max kernel (`max(max x, −min x)`); `x` is negated in place.
+fn abs_max_in_place(x: &mut [f32]) -> f32 {
+    if x.is_empty() {
+        return 0.0;
+    }
+    let hi = crate::simd::max(x);
+    x.iter_mut().for_each(|v| *v = -*v);
+    hi.max(crate::simd::max(x)).max(0.0)
+}
+
+/// `max |x|` of a sample block, using `scratch` (x is left unchanged).
+fn abs_max(x: &[f32], scratch: &mut Vec<f32>) -> f32 {
+    scratch.clear();
+    scratch.extend_from_slice(x);
+    abs_max_in_place(scratch)
 }
 
 fn lufs_to_power(lufs: f64) -> f64 {

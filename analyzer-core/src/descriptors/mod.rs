@@ -190,7 +190,9 @@ pub fn compute_features(
     let stats = match loudness {
         Some(s) => *s,
         None => {
-            let mut s = measure_loudness(y, sr, &[ChannelRole::Front], &config.loudness)?;
+            // Only the integrated loudness and range are read here: skip the true peak.
+            let meter_cfg = LoudnessConfig { true_peak: false, ..config.loudness.clone() };
+            let mut s = measure_loudness(y, sr, &[ChannelRole::Front], &meter_cfg)?;
             if s.gated_blocks > 0 {
                 s.integrated_lufs += config.mono_loudness_offset_lu;
             }
