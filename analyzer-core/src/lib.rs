@@ -30,6 +30,7 @@
 #![warn(missing_docs)]
 
 pub mod audio;
+pub mod descriptors;
 pub mod error;
 pub mod rhythm;
 pub mod simd;

@@ -4,6 +4,10 @@
 //! exists in memory beyond one packet. Encoder priming and padding are removed where the
 //! container states them (symphonia's gapless mode: MP3 LAME/Xing headers, MP4 edit lists and
 //! iTunSMPB for AAC). Mixdown is the plain average of all channels.
+//!
+//! Loudness (BS.1770) is measured on the way, before mixdown: each packet's interleaved
+//! source-rate frames, trimmed exactly as the mono signal is, feed an optional
+//! [`LoudnessMeter`] (see [`LoadConfig::loudness`]).
 
 use std::io::{Cursor, Read, Seek, SeekFrom};
 use std::path::Path;
@@ -11,7 +15,7 @@ use std::sync::Arc;
 
 use symphonia::core::audio::conv::IntoSample;
 use symphonia::core::audio::sample::Sample;
-use symphonia::core::audio::{Audio, AudioBuffer, GenericAudioBufferRef};
+use symphonia::core::audio::{Audio, AudioBuffer, Channels, GenericAudioBufferRef, Position};
 use symphonia::core::codecs::audio::AudioDecoderOptions;
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
@@ -21,6 +25,7 @@ use symphonia::core::meta::MetadataOptions;
 
 use super::mp4::{self, EditRange};
 use super::resample::{ResampleQuality, StreamResampler};
+use crate::descriptors::loudness::{ChannelRole, LoudnessConfig, LoudnessMeter, LoudnessStats};
 use crate::error::{AnalyzerError, Result};
 
 /// Default longest accepted input, in seconds (3 hours).
@@ -52,6 +57,9 @@ pub struct LoadConfig {
     /// `max_duration_s` seconds (with a warning), `false` fails with
     /// [`AnalyzerError::LimitExceeded`].
     pub truncate_long_input: bool,
+    /// Measure BS.1770 / R128 loudness on the original channels at the source rate while
+    /// decoding (result in [`DecodedAudio::loudness`]); `None` skips the meter. Default on.
+    pub loudness: Option<LoudnessConfig>,
 }
 
 impl Default for LoadConfig {
@@ -61,6 +69,7 @@ impl Default for LoadConfig {
             resample_quality: ResampleQuality::default(),
             max_duration_s: Some(DEFAULT_MAX_DURATION_S),
             truncate_long_input: false,
+            loudness: Some(LoudnessConfig::default()),
         }
     }
 }
@@ -83,6 +92,9 @@ impl LoadConfig {
             if !(d.is_finite() && d > 0.0) {
                 return Err(AnalyzerError::invalid("max_duration_s", format!("must be finite and > 0, got {d}")));
             }
+        }
+        if let Some(l) = &self.loudness {
+            l.validate()?;
         }
         Ok(())
     }
@@ -124,6 +136,10 @@ pub struct DecodedAudio {
     /// Recoverable problems met on the way (skipped corrupt packets, truncation, non-finite
     /// samples). Empty for a clean file.
     pub warnings: Vec<String>,
+    /// BS.1770 loudness of the source channels at the source rate, when
+    /// [`LoadConfig::loudness`] is set (`None` also when a mid-stream change of rate or channel
+    /// count stopped the meter; a warning says so).
+    pub loudness: Option<LoudnessStats>,
 }
 
 /// BLAKE3 hash of a file's bytes, hex encoded, read in a streaming fashion.
@@ -212,12 +228,12 @@ pub fn load_samples(interleaved: &[f32], sample_rate: u32, channels: usize, cfg:
     if interleaved.len() % channels != 0 {
         return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
     }
-    let mut sink = Sink::new(cfg, sample_rate, None)?;
+    let mut sink = Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels))?;
     let mut mono = Vec::new();
     for chunk in interleaved.chunks(channels * 8192) {
         mono.clear();
         mono.extend(chunk.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
-        if !sink.push(&mut mono)? {
+        if !sink.push(&mut mono, chunk)? {
             break;
         }
     }
@@ -274,13 +290,20 @@ struct Sink<'a> {
     skip: u64,
     /// Source frames to keep after the skip (the container's stated length), if known.
     keep: Option<u64>,
+    /// The loudness meter, fed the same frames as the mono path, before mixdown.
+    meter: Option<LoudnessMeter>,
 }
 
 impl<'a> Sink<'a> {
-    fn new(cfg: &'a LoadConfig, source_rate: u32, edit: Option<EditRange>) -> Result<Self> {
+    fn new(cfg: &'a LoadConfig, source_rate: u32, edit: Option<EditRange>, roles: &[ChannelRole]) -> Result<Self> {
         let out_rate = cfg.sr.unwrap_or(source_rate);
         let (skip, keep) = edit.map_or((0, None), |e| e.at_rate(source_rate));
+        let meter = match &cfg.loudness {
+            Some(l) => Some(LoudnessMeter::new(source_rate, roles, l.clone())?),
+            None => None,
+        };
         Ok(Self {
+            meter,
             skip,
             keep,
             cfg,
@@ -304,18 +327,28 @@ impl<'a> Sink<'a> {
         // The container's edit range was stated in the first stream's rate.
         self.skip = 0;
         self.keep = None;
+        self.stop_meter("the sample rate changed mid-stream");
         self.resampler = StreamResampler::new(rate, self.out_rate, self.cfg.resample_quality)?;
         self.max_frames =
             self.cfg.max_duration_s.map(|d| self.frames_in + ((d - elapsed).max(0.0) * rate as f64).ceil() as u64);
         Ok(())
     }
 
-    /// Feeds one chunk. Returns `Ok(false)` when the duration limit truncated the input.
-    fn push(&mut self, mono: &mut Vec<f32>) -> Result<bool> {
+    fn stop_meter(&mut self, why: &str) {
+        if self.meter.take().is_some() {
+            self.warnings.push(format!("loudness not measured: {why}"));
+        }
+    }
+
+    /// Feeds one chunk: `mono` and the same frames `interleaved` (for the loudness meter).
+    /// Returns `Ok(false)` when the duration limit truncated the input.
+    fn push(&mut self, mono: &mut Vec<f32>, interleaved: &[f32]) -> Result<bool> {
+        let mut first = 0;
         if self.skip > 0 {
             let n = (self.skip as usize).min(mono.len());
             mono.drain(..n);
             self.skip -= n as u64;
+            first = n;
         }
         if let Some(keep) = self.keep {
             let room = keep.saturating_sub(self.frames_in) as usize;
@@ -345,6 +378,13 @@ impl<'a> Sink<'a> {
                 keep_going = false;
             }
         }
+        if let Some(m) = self.meter.as_mut() {
+            let ch = m.n_channels();
+            match interleaved.get(first * ch..(first + mono.len()) * ch) {
+                Some(frames) => m.push_interleaved(frames),
+                None => self.stop_meter("the channel count changed mid-stream"),
+            }
+        }
         self.frames_in += mono.len() as u64;
         self.resampler.process(mono, &mut self.out);
         Ok(keep_going)
@@ -361,7 +401,14 @@ impl<'a> Sink<'a> {
             self.warnings.push(format!("{} non-finite samples replaced by 0", self.non_finite));
         }
         info.n_frames = self.frames_in;
-        Ok(DecodedAudio { samples: self.out, sample_rate: self.out_rate, source: info, warnings: self.warnings })
+        let loudness = self.meter.as_ref().map(LoudnessMeter::finish);
+        Ok(DecodedAudio {
+            samples: self.out,
+            sample_rate: self.out_rate,
+            source: info,
+            warnings: self.warnings,
+            loudness,
+        })
     }
 }
 
@@ -382,6 +429,27 @@ where
         let g = 1.0 / planes as f32;
         out.iter_mut().for_each(|d| *d *= g);
     }
+}
+
+/// BS.1770 roles of the decoder's channels, from their stated positions when there are any
+/// (LFE: not measured; side and rear pairs: surround), else from the count.
+fn channel_roles(channels: &Channels, n: usize) -> Vec<ChannelRole> {
+    let Channels::Positioned(pos) = channels else { return ChannelRole::default_layout(n) };
+    let surround = Position::REAR_LEFT | Position::REAR_RIGHT | Position::SIDE_LEFT | Position::SIDE_RIGHT;
+    let lfe = Position::LFE1 | Position::LFE2;
+    let roles: Vec<ChannelRole> = pos
+        .iter()
+        .map(|p| {
+            if lfe.contains(p) {
+                ChannelRole::Lfe
+            } else if surround.contains(p) {
+                ChannelRole::Surround
+            } else {
+                ChannelRole::Front
+            }
+        })
+        .collect();
+    if roles.len() == n { roles } else { ChannelRole::default_layout(n) }
 }
 
 /// Runs `$e` with `$b: &AudioBuffer<S>` for whatever sample type the decoder produced.
@@ -504,6 +572,7 @@ fn decode_stream(
         n_frames: 0,
     };
     let mut mono = Vec::new();
+    let mut interleaved: Vec<f32> = Vec::new();
     let mut raw_frames = 0u64;
     let (mut bad_packets, mut consecutive_bad) = (0usize, 0usize);
     let mut last_error: Option<String> = None;
@@ -561,6 +630,9 @@ fn decode_stream(
             return Err(AnalyzerError::LimitExceeded(format!("{n_ch} channels (max {MAX_CHANNELS})")));
         }
         with_typed_buf!(&buf, b => mix_planes(b, &mut mono));
+        if cfg.loudness.is_some() {
+            buf.copy_to_vec_interleaved(&mut interleaved);
+        }
         raw_frames += mono.len() as u64;
         if mono.is_empty() {
             continue;
@@ -575,10 +647,10 @@ fn decode_stream(
             None => {
                 info.sample_rate = spec_rate;
                 info.channels = n_ch as u16;
-                sink.insert(Sink::new(cfg, spec_rate, edit)?)
+                sink.insert(Sink::new(cfg, spec_rate, edit, &channel_roles(buf.spec().channels(), n_ch))?)
             }
         };
-        if !s.push(&mut mono)? {
+        if !s.push(&mut mono, &interleaved)? {
             break;
         }
     }
