@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod audio;
 pub mod descriptors;
 pub mod error;

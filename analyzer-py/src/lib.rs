@@ -8,11 +8,15 @@ use std::path::PathBuf;
 
 mod batch;
 
+use std::sync::Mutex;
+
+use analyzer_core::analysis::{self, AnalysisConfig, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
 use numpy::ndarray::Array2;
-use numpy::{AllowTypeChange, Complex32, PyArray1, PyArray2, PyArrayLike1};
+use numpy::{AllowTypeChange, Complex32, PyArray1, PyArray2, PyArrayLike1, PyUntypedArrayMethods};
+use pyo3::IntoPyObject;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -216,6 +220,224 @@ fn stft<'py>(
     Ok(PyArray2::from_owned_array(py, frames_major.reversed_axes()))
 }
 
+/// A source `analyze` accepts: everything `load` reads, plus samples with their rate.
+enum AnalysisSource {
+    Encoded(Source),
+    /// Mono samples at `sr` Hz.
+    Samples(Vec<f32>, u32),
+}
+
+fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<AnalysisSource> {
+    if let Ok(array) = obj.cast::<numpy::PyUntypedArray>() {
+        let sr = sr.ok_or_else(|| {
+            let exc = exceptions(obj.py()).map(|e| e.parameter.clone_ref(obj.py()));
+            match exc {
+                Ok(cls) => raise(obj.py(), &cls, "sr is required when the source is a numpy array".into()),
+                Err(e) => e,
+            }
+        })?;
+        let ndim = array.ndim();
+        let as_f32 = obj.py().import("numpy")?.getattr("asarray")?.call((obj, "float32"), None)?;
+        let samples: Vec<f32> = match ndim {
+            1 => as_f32.extract::<PyArrayLike1<f32, AllowTypeChange>>()?.as_array().iter().copied().collect(),
+            2 => {
+                // librosa's multichannel layout: (channels, n); mix down by the mean.
+                let a = as_f32.extract::<numpy::PyArrayLike2<f32, AllowTypeChange>>()?;
+                let view = a.as_array();
+                let (channels, n) = view.dim();
+                if channels == 0 {
+                    return Err(map_error(
+                        obj.py(),
+                        AnalyzerError::invalid("y", "a (channels, n) array needs channels >= 1"),
+                    ));
+                }
+                (0..n).map(|i| view.column(i).sum() / channels as f32).collect()
+            }
+            _ => {
+                return Err(map_error(
+                    obj.py(),
+                    AnalyzerError::invalid("y", format!("expected 1-D or 2-D samples, got {ndim}-D")),
+                ));
+            }
+        };
+        return Ok(AnalysisSource::Samples(samples, sr));
+    }
+    Ok(AnalysisSource::Encoded(extract_source(obj)?))
+}
+
+fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnalysis, AnalyzerError> {
+    match src {
+        AnalysisSource::Encoded(Source::Path(p)) => analysis::analyze_path(p, cfg),
+        AnalysisSource::Encoded(Source::Bytes(b, ext)) => analysis::analyze_bytes(b.clone(), ext.as_deref(), cfg),
+        AnalysisSource::Samples(y, sr) => analysis::analyze_samples(y, *sr, cfg),
+    }
+}
+
+fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool) -> AnalysisConfig {
+    let mut cfg = AnalysisConfig { timeline, ..AnalysisConfig::default() };
+    if !samples {
+        if let Some(sr) = sr {
+            cfg.load.sr = Some(sr);
+        }
+    }
+    cfg
+}
+
+/// Converts an analysis to `{"features": {...}, "track": {...}, "analysis": {...} | None}`.
+fn analysis_to_py<'py>(py: Python<'py>, a: &TrackAnalysis) -> PyResult<Bound<'py, PyDict>> {
+    let f = &a.features;
+    let features = PyDict::new(py);
+    features.set_item("acousticness", f.acousticness)?;
+    features.set_item("danceability", f.danceability)?;
+    features.set_item("duration_ms", f.duration_ms)?;
+    features.set_item("energy", f.energy)?;
+    features.set_item("instrumentalness", f.instrumentalness)?;
+    features.set_item("key", f.key)?;
+    features.set_item("liveness", f.liveness)?;
+    features.set_item("loudness", f.loudness)?;
+    features.set_item("mode", f.mode)?;
+    features.set_item("speechiness", f.speechiness)?;
+    features.set_item("tempo", f.tempo)?;
+    features.set_item("time_signature", f.time_signature)?;
+    features.set_item("valence", f.valence)?;
+    features.set_item("tempo_confidence", f.tempo_confidence)?;
+    features.set_item("key_confidence", f.key_confidence)?;
+    features.set_item("mode_confidence", f.mode_confidence)?;
+    features.set_item("time_signature_confidence", f.time_signature_confidence)?;
+    let t = &a.track;
+    let track = PyDict::new(py);
+    track.set_item("sample_rate", t.source.sample_rate)?;
+    track.set_item("channels", t.source.channels)?;
+    track.set_item("codec", &t.source.codec)?;
+    track.set_item("container", &t.source.container)?;
+    track.set_item("duration", t.source.duration_seconds())?;
+    track.set_item("analysis_sample_rate", t.analysis_sample_rate)?;
+    track.set_item("num_samples", t.num_samples)?;
+    track.set_item("content_hash", &t.content_hash)?;
+    track.set_item("analyzer_version", t.analyzer_version)?;
+    track.set_item("warnings", &t.warnings)?;
+    let out = PyDict::new(py);
+    out.set_item("features", features)?;
+    if let Some(loud) = &t.loudness {
+        track.set_item("integrated_lufs", loud.integrated_lufs)?;
+        track.set_item("loudness_range_lu", loud.loudness_range_lu)?;
+        track.set_item("true_peak_dbtp", loud.true_peak_dbtp)?;
+    }
+    out.set_item("track", track)?;
+    // The timeline goes through the core's serde schema (one schema for the CLI and Python).
+    match a.audio_analysis() {
+        Some(doc) => {
+            let json = serde_json::to_string(&doc)
+                .map_err(|e| map_error(py, AnalyzerError::Internal(format!("serializing the analysis: {e}"))))?;
+            out.set_item("analysis", py.import("json")?.call_method1("loads", (json,))?)?;
+        }
+        None => out.set_item("analysis", py.None())?,
+    }
+    Ok(out)
+}
+
+/// Analyses one source (path, bytes, binary file object, or numpy samples with `sr`) and
+/// returns a dict with `features`, `track` and `analysis`.
+#[pyfunction]
+#[pyo3(signature = (source, *, sr = None, timeline = true))]
+fn analyze<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+    sr: Option<u32>,
+    timeline: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let src = extract_analysis_source(source, sr)?;
+    let cfg = analysis_config(sr, timeline, matches!(src, AnalysisSource::Samples(..)));
+    let a = run_detached(py, move || run_analysis(&src, &cfg))?;
+    analysis_to_py(py, &a)
+}
+
+/// A running batch: iterate to get `(index, result_dict_or_None, exception_or_None)` in input
+/// order. Work runs on Rust threads with the GIL released; `cancel()` (or dropping the object,
+/// or Ctrl-C while iterating) stops the workers after their current file.
+#[pyclass(module = "audio_analyzer._core")]
+struct AnalyzeBatch {
+    inner: Mutex<Option<batch::Batch<TrackAnalysis>>>,
+}
+
+impl AnalyzeBatch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<batch::Batch<TrackAnalysis>>> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+#[pymethods]
+impl AnalyzeBatch {
+    #[new]
+    #[pyo3(signature = (sources, *, workers = 1, sr = None, timeline = false))]
+    fn new(sources: &Bound<'_, PyAny>, workers: usize, sr: Option<u32>, timeline: bool) -> PyResult<Self> {
+        let mut items = Vec::new();
+        for obj in sources.try_iter()? {
+            let obj = obj?;
+            // Per-item extraction errors (a wrong type) are raised at once: they are usage errors.
+            let src = extract_analysis_source(&obj, sr)?;
+            let samples = matches!(src, AnalysisSource::Samples(..));
+            items.push((src, analysis_config(sr, timeline, samples)));
+        }
+        let batch =
+            batch::Batch::start(items, workers, |(src, cfg): &(AnalysisSource, AnalysisConfig)| run_analysis(src, cfg));
+        Ok(AnalyzeBatch { inner: Mutex::new(Some(batch)) })
+    }
+
+    fn __len__(&self) -> usize {
+        self.lock().as_ref().map_or(0, |b| b.len())
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let mut guard = self.lock();
+        let Some(batch) = guard.as_mut() else { return Ok(None) };
+        loop {
+            let polled = py.detach(|| batch.poll_next());
+            match polled {
+                Err(()) => return Ok(None),
+                Ok(None) => {
+                    if let Err(e) = py.check_signals() {
+                        batch.cancel();
+                        return Err(e);
+                    }
+                }
+                Ok(Some((index, Ok(a)))) => {
+                    let d = analysis_to_py(py, &a)?;
+                    return Ok(Some(PyTuple::new(
+                        py,
+                        [index.into_pyobject(py)?.into_any(), d.into_any(), py.None().into_bound(py)],
+                    )?));
+                }
+                Ok(Some((index, Err(e)))) => {
+                    let err = map_error(py, e).into_value(py).into_bound(py).into_any();
+                    return Ok(Some(PyTuple::new(
+                        py,
+                        [index.into_pyobject(py)?.into_any(), py.None().into_bound(py), err],
+                    )?));
+                }
+            }
+        }
+    }
+
+    /// Stops the workers after their current item and drops the pending results.
+    fn cancel(&self, py: Python<'_>) {
+        let taken = self.lock().take();
+        if let Some(b) = taken {
+            py.detach(move || drop(b));
+        }
+    }
+
+    /// Items delivered so far.
+    #[getter]
+    fn delivered(&self) -> usize {
+        self.lock().as_ref().map_or(0, |b| b.delivered())
+    }
+}
+
 /// The module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -232,5 +454,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(stft, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_class::<AnalyzeBatch>()?;
     Ok(())
 }

@@ -136,3 +136,48 @@ def test_stubs_match_the_module():
     public = {n for n in dir(aa._core) if not n.startswith("_")} | {"__version__"}
     assert names - {"Source"} == public, (names ^ public)
     assert (pathlib.Path(aa.__file__).with_name("py.typed")).exists()
+    # Parameter names, kinds and defaults of every function agree with the compiled signatures.
+    import inspect
+
+    def stub_params(fn: ast.FunctionDef):
+        a = fn.args
+        out = []
+        positional = a.posonlyargs + a.args
+        defaults = [None] * (len(positional) - len(a.defaults)) + list(a.defaults)
+        for arg, d in zip(positional, defaults):
+            out.append((arg.arg, "positional", None if d is None else ast.literal_eval(d)))
+        for arg, d in zip(a.kwonlyargs, a.kw_defaults):
+            out.append((arg.arg, "keyword", None if d is None else ast.literal_eval(d)))
+        return [p for p in out if p[0] != "self"]
+
+    def real_params(obj):
+        out = []
+        for p in inspect.signature(obj).parameters.values():
+            kind = "keyword" if p.kind is p.KEYWORD_ONLY else "positional"
+            default = None if p.default is p.empty else p.default
+            out.append((p.name, kind, default))
+        return out
+
+    def agree(stub, real):
+        # PyO3 renders some defaults (e.g. Some(22050)) as "...": then only their presence is compared.
+        if len(stub) != len(real):
+            return False
+        for (sn, sk, sd), (rn, rk, rd) in zip(stub, real):
+            if (sn, sk) != (rn, rk) or (sd is None) != (rd is None and rd is not Ellipsis):
+                return False
+            if rd is not Ellipsis and sd != rd:
+                return False
+        return True
+
+    checked = 0
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef):
+            real = real_params(getattr(aa._core, node.name))
+            assert agree(stub_params(node), real), (node.name, stub_params(node), real)
+            checked += 1
+        elif isinstance(node, ast.ClassDef) and node.name == "AnalyzeBatch":
+            init = next(n for n in node.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+            real = real_params(aa._core.AnalyzeBatch)
+            assert agree(stub_params(init), real), (node.name, stub_params(init), real)
+            checked += 1
+    assert checked >= 4

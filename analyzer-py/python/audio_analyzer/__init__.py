@@ -6,6 +6,9 @@ computation happens in the Rust crate ``analyzer-core`` with the GIL released.
 >>> import audio_analyzer as aa
 >>> y, sr = aa.load("song.mp3")            # mono float32 at 22050 Hz  # doctest: +SKIP
 >>> S = aa.stft(y, n_fft=2048, hop_length=512)                       # doctest: +SKIP
+>>> r = aa.analyze("song.mp3")                                      # doctest: +SKIP
+>>> r.features["tempo"], r.features["key"], r.features["mode"]      # doctest: +SKIP
+>>> table = aa.analyze_many(paths, workers=4).to_pandas()           # doctest: +SKIP
 """
 
 from ._core import (
@@ -21,8 +24,24 @@ from ._core import (
     load,
     stft,
 )
+from ._api import (
+    FEATURE_FIELDS,
+    AnalysisResult,
+    BatchResult,
+    analyze,
+    analyze_many,
+    iter_analyze,
+    key_name,
+)
 
 __all__ = [
+    "FEATURE_FIELDS",
+    "AnalysisResult",
+    "BatchResult",
+    "analyze",
+    "analyze_many",
+    "iter_analyze",
+    "key_name",
     "ANALYZER_VERSION",
     "DEFAULT_SAMPLE_RATE",
     "AnalyzerError",

@@ -53,3 +53,22 @@ def stft(
     ``y`` is converted to float32 if needed. ``hop_length`` defaults to ``n_fft // 4``.
     ``window``: hann, hamming, blackman, blackmanharris, boxcar. ``pad_mode``: constant, reflect.
     """
+
+def analyze(source: Any, *, sr: Optional[int] = None, timeline: bool = True) -> Dict[str, Any]:
+    """Analyse one source (path, bytes, binary file object, or numpy samples with ``sr``).
+
+    Returns ``{"features": {...}, "track": {...}, "analysis": {...} | None}``; the high-level
+    :func:`audio_analyzer.analyze` wraps it in an ``AnalysisResult``.
+    """
+
+class AnalyzeBatch:
+    """A running batch on Rust worker threads (GIL released). Iterating yields
+    ``(index, result_dict | None, exception | None)`` in input order; ``cancel()`` stops it."""
+
+    def __init__(self, sources: Any, *, workers: int = 1, sr: Optional[int] = None, timeline: bool = False) -> None: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> "AnalyzeBatch": ...
+    def __next__(self) -> Tuple[int, Optional[Dict[str, Any]], Optional[BaseException]]: ...
+    def cancel(self) -> None: ...
+    @property
+    def delivered(self) -> int: ...

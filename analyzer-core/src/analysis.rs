@@ -1,0 +1,474 @@
+//! Whole-track analysis: one decode, then every stage, into the shape of Spotify's
+//! `audio-features` (the flat [`AudioFeatures`]) and `audio-analysis` (the [`Timeline`]).
+//!
+//! This is the entry point the CLI and the Python module use. Each stage lives in its own
+//! module and can be called on its own: [`crate::rhythm`] (tempo, beats, bars, tatums, time
+//! signature), [`crate::tonal`] (key and mode, pitch vectors), [`crate::descriptors`]
+//! (loudness and the perceptual descriptors).
+//!
+//! ```no_run
+//! use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+//! let analyzer = Analyzer::new(AnalysisConfig::default())?; // build once, share across threads
+//! let a = analyzer.analyze_path("song.flac")?;
+//! println!("{} BPM, key {} mode {}", a.features.tempo, a.features.key, a.features.mode);
+//! # Ok::<(), analyzer_core::AnalyzerError>(())
+//! ```
+
+use std::path::Path;
+
+use crate::audio::{self, DecodedAudio, LoadConfig};
+use crate::descriptors::{self, DescriptorConfig, Descriptors, MusicalContext};
+use crate::error::{AnalyzerError, Result};
+use crate::rhythm::{self, Rhythm, RhythmConfig};
+use crate::structure::{self, Section, SectionKey, SectionRhythm, Segment, StructureConfig};
+use crate::timeline::TimeInterval;
+use crate::tonal::{self, KeyConfig, KeyEstimate};
+
+/// Configuration of a whole-track analysis: one sub-config per stage.
+///
+/// Build it with struct-update syntax from [`AnalysisConfig::default`] or with the `with_*`
+/// methods; [`Analyzer::new`] validates it.
+#[derive(Debug, Clone, Default)]
+pub struct AnalysisConfig {
+    /// Decoding: analysis rate (`sr`, default 22050 Hz), resampler quality, duration limit.
+    pub load: LoadConfig,
+    /// Onset strength, tempo, beats, meter.
+    pub rhythm: RhythmConfig,
+    /// Key and mode.
+    pub key: KeyConfig,
+    /// Loudness and the perceptual descriptors.
+    pub descriptors: DescriptorConfig,
+    /// Segments, sections and fades (used when `timeline` is set).
+    pub structure: StructureConfig,
+    /// Also compute the timeline (beats, bars, tatums, sections, segments, fades); the flat
+    /// features are always computed.
+    pub timeline: bool,
+}
+
+impl AnalysisConfig {
+    /// Checks every sub-config.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first invalid parameter.
+    pub fn validate(&self) -> Result<()> {
+        self.load.validate()?;
+        self.rhythm.validate()?;
+        self.key.validate()?;
+        self.descriptors.validate()?;
+        self.structure.validate()
+    }
+
+    /// Sets the analysis sample rate in Hz (`None` keeps each file's own rate).
+    pub fn with_sample_rate(mut self, sr: Option<u32>) -> Self {
+        self.load.sr = sr;
+        self
+    }
+
+    /// Also compute the timeline (beats, bars, tatums).
+    pub fn with_timeline(mut self, timeline: bool) -> Self {
+        self.timeline = timeline;
+        self
+    }
+}
+
+/// The analyzer: a validated configuration, built once and shared across files and threads
+/// (`Send + Sync`; every method takes `&self`).
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    config: AnalysisConfig,
+}
+
+impl Analyzer {
+    /// Validates `config` and builds the analyzer.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for an invalid configuration.
+    pub fn new(config: AnalysisConfig) -> Result<Self> {
+        config.validate()?;
+        Ok(Analyzer { config })
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &AnalysisConfig {
+        &self.config
+    }
+
+    /// Analyses a file (read once: the same bytes are hashed and decoded).
+    ///
+    /// # Errors
+    /// The decode errors of [`audio::load_path`]; `Io` with kind `NotFound` for a missing file.
+    pub fn analyze_path(&self, path: impl AsRef<Path>) -> Result<TrackAnalysis> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+        let hint = path.extension().map(|e| e.to_string_lossy().into_owned());
+        self.analyze_bytes(bytes, hint.as_deref())
+    }
+
+    /// Analyses an encoded file held in memory; `extension` (`"mp3"`, ...) is a hint only.
+    ///
+    /// # Errors
+    /// As [`Analyzer::analyze_path`].
+    pub fn analyze_bytes(&self, bytes: impl Into<Vec<u8>>, extension: Option<&str>) -> Result<TrackAnalysis> {
+        let bytes: Vec<u8> = bytes.into();
+        let hash = audio::content_hash_bytes(&bytes);
+        let decoded = audio::load_bytes(bytes, extension, &self.config.load)?;
+        self.analyze_decoded(decoded, Some(hash))
+    }
+
+    /// Analyses an encoded stream from any reader (read to the end, then decoded).
+    ///
+    /// # Errors
+    /// `Io` if reading fails; otherwise as [`Analyzer::analyze_path`].
+    pub fn analyze_reader(&self, mut reader: impl std::io::Read, extension: Option<&str>) -> Result<TrackAnalysis> {
+        let mut bytes = Vec::new();
+        reader.read_to_end(&mut bytes).map_err(|e| AnalyzerError::io(None, e))?;
+        self.analyze_bytes(bytes, extension)
+    }
+
+    /// Analyses interleaved samples (`channels` per frame) at `sr` Hz, already in memory.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for a zero rate or channel count or a length that is
+    /// not a multiple of `channels`; `LimitExceeded` past the duration limit.
+    pub fn analyze_samples(&self, interleaved: &[f32], sr: u32, channels: usize) -> Result<TrackAnalysis> {
+        let decoded = audio::load_samples(interleaved, sr, channels, &self.config.load)?;
+        self.analyze_decoded(decoded, None)
+    }
+
+    /// Runs every stage on audio already decoded by [`crate::audio`].
+    ///
+    /// # Errors
+    /// Only configuration errors; any audio, however short or silent, gives a result.
+    pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
+        analyze_decoded(decoded, content_hash, &self.config)
+    }
+}
+
+/// The flat per-track record: exactly Spotify's `audio-features` fields and meanings, plus the
+/// confidences of Spotify's `audio-analysis` track object.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AudioFeatures {
+    /// Duration of the decoded audio in milliseconds.
+    pub duration_ms: u64,
+    /// Estimated tempo in beats per minute (0 when no tempo could be estimated).
+    pub tempo: f32,
+    /// Confidence in 0–1 that `tempo` is right.
+    pub tempo_confidence: f32,
+    /// Estimated beats per bar, 3–7 (Spotify's `time_signature`).
+    pub time_signature: u8,
+    /// Confidence in 0–1 of `time_signature`.
+    pub time_signature_confidence: f32,
+    /// Pitch class of the key, 0 = C … 11 = B; −1 when no key was detected.
+    pub key: i8,
+    /// Confidence in 0–1 of `key`.
+    pub key_confidence: f32,
+    /// 1 major, 0 minor.
+    pub mode: u8,
+    /// Confidence in 0–1 of `mode`.
+    pub mode_confidence: f32,
+    /// Integrated loudness in dB (LUFS, ITU-R BS.1770-4).
+    pub loudness: f32,
+    /// Perceptual intensity, 0–1.
+    pub energy: f32,
+    /// Suitability for dancing, 0–1.
+    pub danceability: f32,
+    /// Presence of spoken words, 0–1 (> 0.66 speech, 0.33–0.66 mixed, < 0.33 music).
+    pub speechiness: f32,
+    /// Confidence that the track is acoustic, 0–1.
+    pub acousticness: f32,
+    /// Likelihood of no vocals, 0–1 (> 0.5 instrumental).
+    pub instrumentalness: f32,
+    /// Presence of an audience, 0–1 (> 0.8 strongly live).
+    pub liveness: f32,
+    /// Musical positiveness, 0–1.
+    pub valence: f32,
+}
+
+/// What was analysed: the source and the decode.
+#[derive(Debug, Clone)]
+pub struct TrackInfo {
+    /// The source as read from the container (rate, channels, codec, frames).
+    pub source: audio::SourceInfo,
+    /// The analysis sample rate in Hz.
+    pub analysis_sample_rate: u32,
+    /// Number of samples at the analysis rate.
+    pub num_samples: usize,
+    /// BLAKE3 hex of the input bytes (`None` for raw samples).
+    pub content_hash: Option<String>,
+    /// Integrated loudness, loudness range and peaks of the source channels, when measured.
+    pub loudness: Option<descriptors::LoudnessStats>,
+    /// Decoder warnings (skipped corrupt packets, truncation).
+    pub warnings: Vec<String>,
+    /// The analyzer version that produced this analysis.
+    pub analyzer_version: &'static str,
+}
+
+/// The `audio-analysis` timeline.
+#[derive(Debug, Clone, Default)]
+pub struct Timeline {
+    /// Bars (downbeat to downbeat).
+    pub bars: Vec<TimeInterval>,
+    /// Beats.
+    pub beats: Vec<TimeInterval>,
+    /// Tatums (the smallest regular pulse).
+    pub tatums: Vec<TimeInterval>,
+    /// Sections (large-scale structure), tiling the track.
+    pub sections: Vec<Section>,
+    /// Segments (onset-aligned events with loudness, pitches and timbre), tiling the track.
+    pub segments: Vec<Segment>,
+    /// End of the fade-in in seconds (0 when none).
+    pub end_of_fade_in: f64,
+    /// Start of the fade-out in seconds (the duration when none).
+    pub start_of_fade_out: f64,
+}
+
+/// Everything a whole-track analysis produces.
+#[derive(Debug, Clone)]
+pub struct TrackAnalysis {
+    /// The source and decode.
+    pub track: TrackInfo,
+    /// The flat features.
+    pub features: AudioFeatures,
+    /// The timeline, when [`AnalysisConfig::timeline`] is set.
+    pub timeline: Option<Timeline>,
+}
+
+/// One-shot [`Analyzer::analyze_path`] (validates `config` on every call; build an
+/// [`Analyzer`] to reuse it).
+///
+/// # Errors
+/// As [`Analyzer::new`] and [`Analyzer::analyze_path`].
+pub fn analyze_path(path: impl AsRef<Path>, config: &AnalysisConfig) -> Result<TrackAnalysis> {
+    Analyzer::new(config.clone())?.analyze_path(path)
+}
+
+/// One-shot [`Analyzer::analyze_bytes`].
+///
+/// # Errors
+/// As [`Analyzer::new`] and [`Analyzer::analyze_bytes`].
+pub fn analyze_bytes(
+    bytes: impl Into<Vec<u8>>,
+    extension: Option<&str>,
+    config: &AnalysisConfig,
+) -> Result<TrackAnalysis> {
+    Analyzer::new(config.clone())?.analyze_bytes(bytes, extension)
+}
+
+/// One-shot analysis of mono samples `y` at `sr` Hz.
+///
+/// # Errors
+/// As [`Analyzer::new`] and [`Analyzer::analyze_samples`].
+pub fn analyze_samples(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<TrackAnalysis> {
+    Analyzer::new(config.clone())?.analyze_samples(y, sr, 1)
+}
+
+fn analyze_decoded(
+    decoded: DecodedAudio,
+    content_hash: Option<String>,
+    config: &AnalysisConfig,
+) -> Result<TrackAnalysis> {
+    let y = &decoded.samples;
+    let sr = decoded.sample_rate;
+    let rhythm: Rhythm = rhythm::analyze_rhythm(y, sr, &config.rhythm)?;
+    let key: KeyEstimate = tonal::estimate_key(y, sr, &config.key)?;
+    let context = MusicalContext {
+        tempo: Some(rhythm.tempo),
+        tempo_confidence: Some(rhythm.tempo_confidence),
+        beat_times: rhythm.beats.iter().map(|b| b.start).collect(),
+        mode: (key.key >= 0).then_some(key.mode),
+        mode_confidence: Some(key.mode_confidence),
+        key_confidence: Some(key.key_confidence),
+    };
+    let desc: Descriptors =
+        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?;
+    let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
+    let features = AudioFeatures {
+        duration_ms,
+        tempo: rhythm.tempo,
+        tempo_confidence: rhythm.tempo_confidence,
+        time_signature: rhythm.time_signature,
+        time_signature_confidence: rhythm.time_signature_confidence,
+        key: key.key,
+        key_confidence: key.key_confidence,
+        mode: key.mode,
+        mode_confidence: key.mode_confidence,
+        loudness: desc.loudness,
+        energy: desc.energy,
+        danceability: desc.danceability,
+        speechiness: desc.speechiness,
+        acousticness: desc.acousticness,
+        instrumentalness: desc.instrumentalness,
+        liveness: desc.liveness,
+        valence: desc.valence,
+    };
+    let timeline = if config.timeline { Some(timeline(y, sr, rhythm, &features, config)?) } else { None };
+    let track = TrackInfo {
+        num_samples: y.len(),
+        analysis_sample_rate: sr,
+        source: decoded.source,
+        content_hash,
+        loudness: decoded.loudness,
+        warnings: decoded.warnings,
+        analyzer_version: crate::ANALYZER_VERSION,
+    };
+    Ok(TrackAnalysis { track, features, timeline })
+}
+
+/// Segments, sections and fades on top of the rhythm.
+fn timeline(y: &[f32], sr: u32, rhythm: Rhythm, features: &AudioFeatures, config: &AnalysisConfig) -> Result<Timeline> {
+    let frames = structure::frame_features(y, sr, &config.structure.features)?;
+    let duration = y.len() as f64 / sr as f64;
+    let strengths: Vec<f32> = rhythm
+        .onsets
+        .iter()
+        .map(|&t| {
+            let i = (t * rhythm.onset_frame_rate as f64).round().max(0.0) as usize;
+            rhythm.onset_envelope.get(i).copied().unwrap_or(0.0)
+        })
+        .collect();
+    let segments = structure::segments(&frames, &rhythm.onsets, &strengths, duration, &config.structure.segments)?;
+    let beat_times: Vec<f64> = rhythm.beats.iter().map(|b| b.start).collect();
+    let section_rhythm = SectionRhythm {
+        beats: &beat_times,
+        tempo: features.tempo,
+        tempo_confidence: features.tempo_confidence,
+        time_signature: features.time_signature,
+        time_signature_confidence: features.time_signature_confidence,
+    };
+    let key_of = |chroma: &[[f32; structure::N_DIMS]]| {
+        let k = tonal::key_from_chroma(chroma, frames.frame_rate, &config.key);
+        SectionKey { key: k.key, key_confidence: k.key_confidence, mode: k.mode, mode_confidence: k.mode_confidence }
+    };
+    let sections = structure::sections(&frames, &section_rhythm, duration, &config.structure.sections, &key_of)?;
+    let (end_of_fade_in, start_of_fade_out) = structure::fades(&frames, duration, &config.structure.fades)?;
+    Ok(Timeline {
+        bars: rhythm.bars,
+        beats: rhythm.beats,
+        tatums: rhythm.tatums,
+        sections,
+        segments,
+        end_of_fade_in,
+        start_of_fade_out,
+    })
+}
+
+/// Spotify's `audio-analysis` document: `meta`, `track`, `bars`, `beats`, `tatums`,
+/// `sections`, `segments`, with Spotify's field names and nesting (serialize it with serde).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AudioAnalysis {
+    /// About the analysis run.
+    pub meta: AnalysisMeta,
+    /// Track-level summary.
+    pub track: AnalysisTrack,
+    /// Bars.
+    pub bars: Vec<TimeInterval>,
+    /// Beats.
+    pub beats: Vec<TimeInterval>,
+    /// Tatums.
+    pub tatums: Vec<TimeInterval>,
+    /// Sections.
+    pub sections: Vec<Section>,
+    /// Segments.
+    pub segments: Vec<Segment>,
+}
+
+/// The `meta` object of [`AudioAnalysis`].
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AnalysisMeta {
+    /// The analyzer version.
+    pub analyzer_version: String,
+    /// Where it ran (`"audio-analyzer"` and the SIMD path).
+    pub platform: String,
+    /// `"OK"`, or the decoder warnings joined by `"; "`.
+    pub detailed_status: String,
+    /// 0 when the decode had no warnings, 1 otherwise.
+    pub status_code: u8,
+}
+
+/// The `track` object of [`AudioAnalysis`].
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+pub struct AnalysisTrack {
+    /// Samples at the analysis rate.
+    pub num_samples: usize,
+    /// Duration in seconds.
+    pub duration: f64,
+    /// BLAKE3 hex of the input bytes (Spotify gave an MD5 here), empty for raw samples.
+    pub sample_md5: String,
+    /// Offset of the analysed audio in the file, seconds (always 0: the whole file is analysed).
+    pub offset_seconds: f64,
+    /// Analysis window in seconds (0: the whole file).
+    pub window_seconds: f64,
+    /// Analysis sample rate in Hz.
+    pub analysis_sample_rate: u32,
+    /// Channels analysed (1: the mono mixdown).
+    pub analysis_channels: u16,
+    /// End of the fade-in, seconds.
+    pub end_of_fade_in: f64,
+    /// Start of the fade-out, seconds.
+    pub start_of_fade_out: f64,
+    /// Integrated loudness, dB LUFS.
+    pub loudness: f32,
+    /// Tempo, BPM.
+    pub tempo: f32,
+    /// Tempo confidence.
+    pub tempo_confidence: f32,
+    /// Beats per bar.
+    pub time_signature: u8,
+    /// Time signature confidence.
+    pub time_signature_confidence: f32,
+    /// Key, 0 = C, −1 none.
+    pub key: i8,
+    /// Key confidence.
+    pub key_confidence: f32,
+    /// 1 major, 0 minor.
+    pub mode: u8,
+    /// Mode confidence.
+    pub mode_confidence: f32,
+}
+
+impl TrackAnalysis {
+    /// The Spotify-shaped `audio-analysis` document, when the timeline was computed.
+    pub fn audio_analysis(&self) -> Option<AudioAnalysis> {
+        let tl = self.timeline.as_ref()?;
+        let f = &self.features;
+        let t = &self.track;
+        let status_ok = t.warnings.is_empty();
+        Some(AudioAnalysis {
+            meta: AnalysisMeta {
+                analyzer_version: t.analyzer_version.to_string(),
+                platform: format!("audio-analyzer ({})", crate::simd::active_path()),
+                detailed_status: if status_ok { "OK".into() } else { t.warnings.join("; ") },
+                status_code: u8::from(!status_ok),
+            },
+            track: AnalysisTrack {
+                num_samples: t.num_samples,
+                duration: t.num_samples as f64 / t.analysis_sample_rate.max(1) as f64,
+                sample_md5: t.content_hash.clone().unwrap_or_default(),
+                offset_seconds: 0.0,
+                window_seconds: 0.0,
+                analysis_sample_rate: t.analysis_sample_rate,
+                analysis_channels: 1,
+                end_of_fade_in: tl.end_of_fade_in,
+                start_of_fade_out: tl.start_of_fade_out,
+                loudness: f.loudness,
+                tempo: f.tempo,
+                tempo_confidence: f.tempo_confidence,
+                time_signature: f.time_signature,
+                time_signature_confidence: f.time_signature_confidence,
+                key: f.key,
+                key_confidence: f.key_confidence,
+                mode: f.mode,
+                mode_confidence: f.mode_confidence,
+            },
+            bars: tl.bars.clone(),
+            beats: tl.beats.clone(),
+            tatums: tl.tatums.clone(),
+            sections: tl.sections.clone(),
+            segments: tl.segments.clone(),
+        })
+    }
+}

@@ -1,0 +1,152 @@
+//! Whole-track analysis: every entry point agrees, one shared analyzer equals one per thread,
+//! and every field is defined on hostile-but-valid audio.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioFeatures, TrackAnalysis};
+
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata")
+}
+
+fn check_ranges(f: &AudioFeatures) {
+    for (name, v) in [
+        ("tempo_confidence", f.tempo_confidence),
+        ("time_signature_confidence", f.time_signature_confidence),
+        ("key_confidence", f.key_confidence),
+        ("mode_confidence", f.mode_confidence),
+        ("energy", f.energy),
+        ("danceability", f.danceability),
+        ("speechiness", f.speechiness),
+        ("acousticness", f.acousticness),
+        ("instrumentalness", f.instrumentalness),
+        ("liveness", f.liveness),
+        ("valence", f.valence),
+    ] {
+        assert!(v.is_finite() && (0.0..=1.0).contains(&v), "{name} = {v}");
+    }
+    assert!(f.tempo == 0.0 || (40.0..=240.0).contains(&f.tempo), "tempo {}", f.tempo);
+    assert!((3..=7).contains(&f.time_signature), "time_signature {}", f.time_signature);
+    assert!((-1..=11).contains(&f.key), "key {}", f.key);
+    assert!(f.mode <= 1);
+    assert!(f.loudness.is_finite() && f.loudness <= 3.0, "loudness {}", f.loudness);
+}
+
+fn check_timeline(a: &TrackAnalysis) {
+    let tl = a.timeline.as_ref().expect("timeline requested");
+    let duration = a.track.num_samples as f64 / a.track.analysis_sample_rate as f64;
+    for (name, starts_ends) in [
+        ("segments", tl.segments.iter().map(|s| (s.start, s.start + s.duration)).collect::<Vec<_>>()),
+        ("sections", tl.sections.iter().map(|s| (s.start, s.start + s.duration)).collect::<Vec<_>>()),
+    ] {
+        if duration > 0.0 {
+            assert!(!starts_ends.is_empty(), "{name}");
+            assert_eq!(starts_ends[0].0, 0.0, "{name} start at 0");
+            for w in starts_ends.windows(2) {
+                assert!((w[0].1 - w[1].0).abs() < 1e-9, "{name}: gap or overlap");
+            }
+            assert!((starts_ends.last().unwrap().1 - duration).abs() < 1e-6, "{name} end");
+        }
+    }
+    for s in &tl.segments {
+        assert!(s.pitches.iter().chain(&s.timbre).all(|v| v.is_finite()));
+        assert!(s.loudness_max.is_finite() && s.loudness_start.is_finite() && s.loudness_end.is_finite());
+    }
+    for s in &tl.sections {
+        assert!(s.loudness.is_finite() && s.tempo.is_finite());
+    }
+    assert!(tl.end_of_fade_in >= 0.0 && tl.end_of_fade_in <= tl.start_of_fade_out);
+    assert!(tl.start_of_fade_out <= duration + 1e-9);
+    for b in tl.beats.iter().chain(&tl.bars).chain(&tl.tatums) {
+        assert!(b.start >= 0.0 && b.duration >= 0.0 && (0.0..=1.0).contains(&b.confidence));
+    }
+}
+
+#[test]
+fn path_bytes_reader_and_samples_agree() {
+    let analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let path = testdata().join("formats/s16.wav");
+    let by_path = analyzer.analyze_path(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    let by_bytes = analyzer.analyze_bytes(bytes.clone(), Some("wav")).unwrap();
+    let by_reader = analyzer.analyze_reader(std::io::Cursor::new(bytes), None).unwrap();
+    check_ranges(&by_path.features);
+    assert_eq!(by_path.features, by_bytes.features);
+    assert_eq!(by_path.features, by_reader.features);
+    assert_eq!(by_path.track.content_hash, by_reader.track.content_hash);
+    // The same audio as interleaved samples: identical features.
+    let mut reader = hound::WavReader::open(&path).unwrap();
+    let spec = reader.spec();
+    let interleaved: Vec<f32> = reader.samples::<i16>().map(|s| s.unwrap() as f32 / 32768.0).collect();
+    let by_samples = analyzer.analyze_samples(&interleaved, spec.sample_rate, spec.channels as usize).unwrap();
+    assert_eq!(by_samples.features, by_path.features);
+    assert_eq!(by_samples.track.content_hash, None);
+}
+
+#[test]
+fn one_shared_analyzer_equals_one_per_thread() {
+    let files: Vec<PathBuf> = ["formats/mp3.mp3", "formats/s16.flac", "formats/vorbis.ogg", "misc/surround51.flac"]
+        .iter()
+        .map(|f| testdata().join(f))
+        .collect();
+    let cfg = AnalysisConfig::default().with_timeline(true);
+    let shared = Arc::new(Analyzer::new(cfg.clone()).unwrap());
+    let handles: Vec<_> = files
+        .iter()
+        .cloned()
+        .map(|f| {
+            let shared = Arc::clone(&shared);
+            std::thread::spawn(move || shared.analyze_path(f).unwrap())
+        })
+        .collect();
+    let threaded: Vec<TrackAnalysis> = handles.into_iter().map(|h| h.join().unwrap()).collect();
+    for (f, t) in files.iter().zip(&threaded) {
+        let own = Analyzer::new(cfg.clone()).unwrap().analyze_path(f).unwrap();
+        assert_eq!(own.features, t.features, "{}", f.display());
+        let (a, b) = (own.timeline.as_ref().unwrap(), t.timeline.as_ref().unwrap());
+        assert_eq!(a.beats, b.beats);
+        assert_eq!(a.segments, b.segments);
+        assert_eq!(a.sections, b.sections);
+        check_timeline(t);
+    }
+}
+
+#[test]
+fn silence_noise_clicks_and_tiny_inputs_give_defined_fields() {
+    let sr = 22050u32;
+    let n = 10 * sr as usize;
+    let mut state = 12345u32;
+    let noise: Vec<f32> = (0..n)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+        })
+        .collect();
+    let clicks: Vec<f32> = (0..n).map(|i| if i % (sr as usize / 2) < 40 { 0.9 } else { 0.0 }).collect();
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap();
+    for (name, y) in [
+        ("silence", vec![0.0f32; n]),
+        ("noise", noise),
+        ("clicks", clicks),
+        ("one second", vec![0.1f32; sr as usize]),
+        ("one sample", vec![0.5f32]),
+        ("empty", Vec::new()),
+    ] {
+        let a = analyzer.analyze_samples(&y, sr, 1).unwrap_or_else(|e| panic!("{name}: {e}"));
+        check_ranges(&a.features);
+        check_timeline(&a);
+        if name == "silence" {
+            assert_eq!(a.features.key, -1, "silence has no key");
+        }
+    }
+}
+
+#[test]
+fn invalid_configuration_is_a_typed_error() {
+    let mut cfg = AnalysisConfig::default();
+    cfg.structure.segments.min_duration = -1.0;
+    assert!(matches!(Analyzer::new(cfg), Err(analyzer_core::AnalyzerError::InvalidParameter { .. })));
+    let cfg = AnalysisConfig::default().with_sample_rate(Some(0));
+    assert!(Analyzer::new(cfg).is_err());
+}

@@ -1,0 +1,235 @@
+"""High-level API: ``analyze`` one source, ``analyze_many`` / ``iter_analyze`` for batches.
+
+All computation happens in Rust with the GIL released; this file only shapes the results.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from typing import Any, Dict, Iterable, Iterator, List, Optional
+
+from . import _core
+
+#: Spotify's ``audio-features`` field names, in the order the API listed them, followed by the
+#: confidences the ``audio-analysis`` track object carried.
+FEATURE_FIELDS = (
+    "acousticness",
+    "danceability",
+    "duration_ms",
+    "energy",
+    "instrumentalness",
+    "key",
+    "liveness",
+    "loudness",
+    "mode",
+    "speechiness",
+    "tempo",
+    "time_signature",
+    "valence",
+    "tempo_confidence",
+    "key_confidence",
+    "mode_confidence",
+    "time_signature_confidence",
+)
+
+_KEY_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+_ON_ERROR = ("record", "raise", "skip")
+
+
+def key_name(key: int, mode: int) -> str:
+    """``key_name(9, 0) == "A minor"``; ``-1`` gives ``"none"``."""
+    if key is None or key < 0:
+        return "none"
+    return f"{_KEY_NAMES[key % 12]} {'major' if mode == 1 else 'minor'}"
+
+
+def _source_label(source: Any) -> Optional[str]:
+    if isinstance(source, (str, os.PathLike)):
+        return os.fspath(source)
+    name = getattr(source, "name", None)
+    return name if isinstance(name, str) else None
+
+
+class AnalysisResult:
+    """The analysis of one source.
+
+    Attributes:
+        source: the path as given (``None`` for bytes, file objects without a name, arrays).
+        features: a dict with exactly Spotify's ``audio-features`` names and meanings, plus
+            ``tempo_confidence``, ``key_confidence``, ``mode_confidence`` and
+            ``time_signature_confidence``.
+        track: the source description (sample rate, channels, codec, content hash, loudness
+            statistics, analysis version ...).
+        analysis: the timeline (``beats``, ``bars``, ``tatums``, ``sections``, ``segments`` as
+            lists of dicts in Spotify's ``audio-analysis`` shape), or ``None`` when not computed.
+        error: ``None``, or the exception when the batch recorded a failure (then ``features``
+            is empty).
+    """
+
+    __slots__ = ("source", "features", "track", "analysis", "error")
+
+    def __init__(
+        self,
+        source: Optional[str],
+        features: Dict[str, Any],
+        track: Dict[str, Any],
+        analysis: Optional[Dict[str, Any]],
+        error: Optional[BaseException] = None,
+    ) -> None:
+        self.source = source
+        self.features = features
+        self.track = track
+        self.analysis = analysis
+        self.error = error
+
+    @property
+    def ok(self) -> bool:
+        """``True`` when the analysis succeeded."""
+        return self.error is None
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A flat record: ``source``, every feature, the track fields, and ``error`` (a string or
+        ``None``). The timeline is left out (it is large); use ``.analysis``."""
+        out: Dict[str, Any] = {"source": self.source}
+        out.update(self.features)
+        for k, v in self.track.items():
+            out.setdefault(k, v)
+        out["error"] = None if self.error is None else f"{type(self.error).__name__}: {self.error}"
+        return out
+
+    def __repr__(self) -> str:
+        if self.error is not None:
+            return f"<AnalysisResult {self.source!r} error={type(self.error).__name__}: {self.error}>"
+        f = self.features
+        return (
+            f"<AnalysisResult {self.source!r} tempo={f.get('tempo', 0):.1f} "
+            f"key={key_name(f.get('key', -1), f.get('mode', 1))} loudness={f.get('loudness', 0):.1f} dB "
+            f"duration={f.get('duration_ms', 0) / 1000:.1f}s>"
+        )
+
+    def _repr_html_(self) -> str:
+        title = html.escape(str(self.source))
+        if self.error is not None:
+            return f"<b>{title}</b>: <span style='color:#b00'>{html.escape(repr(self.error))}</span>"
+        rows = []
+        for k in FEATURE_FIELDS:
+            if k in self.features:
+                v = self.features[k]
+                shown = key_name(v, self.features.get("mode", 1)) if k == "key" else v
+                if isinstance(shown, float):
+                    shown = f"{shown:.3f}"
+                rows.append(f"<tr><td>{k}</td><td>{html.escape(str(shown))}</td></tr>")
+        if self.analysis:
+            counts = ", ".join(f"{len(v)} {k}" for k, v in self.analysis.items() if isinstance(v, list))
+            rows.append(f"<tr><td>timeline</td><td>{html.escape(counts)}</td></tr>")
+        return f"<b>{title}</b><table>{''.join(rows)}</table>"
+
+
+class BatchResult(list):
+    """A list of :class:`AnalysisResult` in input order, with table conversions."""
+
+    @property
+    def errors(self) -> List[AnalysisResult]:
+        """The results that failed."""
+        return [r for r in self if r.error is not None]
+
+    def to_records(self) -> List[Dict[str, Any]]:
+        """One flat dict per result (see :meth:`AnalysisResult.to_dict`)."""
+        return [r.to_dict() for r in self]
+
+    def to_pandas(self):  # type: ignore[no-untyped-def]
+        """A ``pandas.DataFrame`` with one row per source (needs pandas)."""
+        import pandas as pd
+
+        return pd.DataFrame.from_records(self.to_records())
+
+    def to_arrow(self):  # type: ignore[no-untyped-def]
+        """A ``pyarrow.Table`` with one row per source (needs pyarrow)."""
+        import pyarrow as pa
+
+        return pa.Table.from_pylist(self.to_records())
+
+
+def _wrap(label: Optional[str], raw: Dict[str, Any]) -> AnalysisResult:
+    return AnalysisResult(label, raw["features"], raw["track"], raw.get("analysis"))
+
+
+def analyze(source: Any, *, sr: Optional[int] = None, timeline: bool = True) -> AnalysisResult:
+    """Analyse one source: a path (str or os.PathLike), bytes, a binary file object, or a numpy
+    array of samples (1-D mono, or 2-D ``(channels, n)`` as librosa) together with ``sr``.
+
+    For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
+    22050 Hz); for arrays it is the array's sample rate and is required.
+    Raises the exception hierarchy rooted at :class:`AnalyzerError` (``FileNotFoundError`` for a
+    missing path).
+    """
+    return _wrap(_source_label(source), _core.analyze(source, sr=sr, timeline=timeline))
+
+
+def iter_analyze(
+    sources: Iterable[Any],
+    *,
+    workers: Optional[int] = None,
+    progress: bool = True,
+    on_error: str = "record",
+    sr: Optional[int] = None,
+    timeline: bool = False,
+) -> Iterator[AnalysisResult]:
+    """Like :func:`analyze_many`, but yields results in input order as they finish."""
+    if on_error not in _ON_ERROR:
+        raise _core.ParameterError(f"on_error must be one of {_ON_ERROR}, not {on_error!r}")
+    sources = list(sources)
+    labels = [_source_label(s) for s in sources]
+    if workers is None:
+        workers = os.cpu_count() or 1
+    if workers < 1:
+        raise _core.ParameterError(f"workers must be >= 1, not {workers}")
+    batch = _core.AnalyzeBatch(sources, workers=workers, sr=sr, timeline=timeline)
+    bar = _progress_bar(len(sources)) if progress else None
+    try:
+        for index, raw, error in batch:
+            if bar is not None:
+                bar.update(1)
+            if error is not None:
+                if on_error == "raise":
+                    raise error
+                if on_error == "skip":
+                    continue
+                yield AnalysisResult(labels[index], {}, {}, None, error)
+            else:
+                yield _wrap(labels[index], raw)
+    finally:
+        batch.cancel()
+        if bar is not None:
+            bar.close()
+
+
+def analyze_many(
+    sources: Iterable[Any],
+    *,
+    workers: Optional[int] = None,
+    progress: bool = True,
+    on_error: str = "record",
+    sr: Optional[int] = None,
+    timeline: bool = False,
+) -> BatchResult:
+    """Analyse many sources on ``workers`` Rust threads (default: all cores) with the GIL
+    released; returns a :class:`BatchResult` in input order.
+
+    ``on_error``: ``"record"`` (default) keeps failed items as results with ``.error`` set,
+    ``"raise"`` raises the first failure (in input order), ``"skip"`` drops them. ``progress``
+    shows a tqdm bar when tqdm is installed. Ctrl-C stops the workers and raises
+    ``KeyboardInterrupt``.
+    """
+    return BatchResult(
+        iter_analyze(sources, workers=workers, progress=progress, on_error=on_error, sr=sr, timeline=timeline)
+    )
+
+
+def _progress_bar(total: int):  # type: ignore[no-untyped-def]
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, unit="file", desc="audio_analyzer")

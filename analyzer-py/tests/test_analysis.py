@@ -1,0 +1,158 @@
+"""Tests of the high-level API: analyze, analyze_many / iter_analyze, results and tables."""
+
+import math
+import pathlib
+import threading
+
+import numpy as np
+import pytest
+
+import audio_analyzer as aa
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+FORMATS = ROOT / "testdata" / "formats"
+MISC = ROOT / "testdata" / "misc"
+FLAC = FORMATS / "s16.flac"
+
+UNIT_FIELDS = ("acousticness", "danceability", "energy", "instrumentalness", "liveness", "speechiness", "valence")
+CONFIDENCES = ("tempo_confidence", "key_confidence", "mode_confidence", "time_signature_confidence")
+
+
+def check_features(f):
+    assert set(f) == set(aa.FEATURE_FIELDS)
+    for k in UNIT_FIELDS + CONFIDENCES:
+        assert isinstance(f[k], float) and 0.0 <= f[k] <= 1.0, (k, f[k])
+    assert isinstance(f["key"], int) and -1 <= f["key"] <= 11
+    assert f["mode"] in (0, 1)
+    assert isinstance(f["time_signature"], int) and 3 <= f["time_signature"] <= 7
+    assert f["tempo"] == 0.0 or 40.0 <= f["tempo"] <= 240.0
+    assert math.isfinite(f["loudness"]) and f["loudness"] <= 3.0
+    assert isinstance(f["duration_ms"], int)
+
+
+def test_analyze_path_gives_every_spotify_field():
+    r = aa.analyze(FLAC)
+    assert r.ok and r.error is None
+    check_features(r.features)
+    assert r.source == str(FLAC)
+    assert abs(r.features["duration_ms"] - 1000) <= 1
+    assert r.track["sample_rate"] == 44100 and r.track["channels"] == 2
+    assert r.track["analyzer_version"] == aa.ANALYZER_VERSION
+    assert len(r.track["content_hash"]) == 64
+    assert set(r.analysis) >= {"beats", "bars", "tatums"}
+    for beat in r.analysis["beats"]:
+        assert set(beat) == {"start", "duration", "confidence"}
+
+
+def test_path_bytes_fileobj_and_samples_agree():
+    by_path = aa.analyze(FLAC, timeline=False)
+    by_bytes = aa.analyze(FLAC.read_bytes(), timeline=False)
+    with open(FLAC, "rb") as fh:
+        by_file = aa.analyze(fh, timeline=False)
+    assert by_path.features == by_bytes.features == by_file.features
+    assert by_path.track["content_hash"] == by_bytes.track["content_hash"]
+    assert by_path.analysis is None
+    y, sr = aa.load(FLAC)
+    by_array = aa.analyze(y, sr=sr, timeline=False)
+    check_features(by_array.features)
+    assert by_array.features["key"] == by_path.features["key"]
+    assert by_array.track["content_hash"] is None
+    # float64 and (channels, n) arrays are accepted.
+    stereo = np.stack([y, y]).astype(np.float64)
+    assert aa.analyze(stereo, sr=sr, timeline=False).features == by_array.features
+
+
+def test_array_without_sr_is_a_parameter_error():
+    with pytest.raises(aa.ParameterError):
+        aa.analyze(np.zeros(22050, dtype=np.float32))
+    with pytest.raises(ValueError):
+        aa.analyze(np.zeros((2, 2, 2), dtype=np.float32), sr=22050)
+
+
+def test_silence_and_short_input_give_defined_results():
+    r = aa.analyze(np.zeros(22050 * 3, dtype=np.float32), sr=22050)
+    check_features(r.features)
+    assert r.features["key"] == -1
+    r = aa.analyze(np.zeros(100, dtype=np.float32), sr=22050)
+    check_features(r.features)
+
+
+def test_errors_map_to_the_hierarchy():
+    with pytest.raises(FileNotFoundError):
+        aa.analyze(ROOT / "does-not-exist.wav")
+    with pytest.raises(aa.UnsupportedFormatError):
+        aa.analyze(MISC / "not_audio.mp3")
+    with pytest.raises(TypeError):
+        aa.analyze(12345)
+
+
+def test_analyze_many_keeps_input_order_and_records_errors():
+    sources = [FORMATS / "s16.wav", MISC / "not_audio.mp3", FLAC, ROOT / "missing.flac", FORMATS / "mp3.mp3"]
+    results = aa.analyze_many(sources, workers=2, progress=False)
+    assert [r.source for r in results] == [str(s) for s in sources]
+    assert [r.ok for r in results] == [True, False, True, False, True]
+    assert isinstance(results[1].error, aa.UnsupportedFormatError)
+    assert isinstance(results[3].error, FileNotFoundError)
+    assert len(results.errors) == 2
+    single = aa.analyze(FLAC, timeline=False)
+    assert results[2].features == single.features
+    skipped = aa.analyze_many(sources, workers=2, progress=False, on_error="skip")
+    assert len(skipped) == 3
+    with pytest.raises(aa.UnsupportedFormatError):
+        aa.analyze_many(sources, workers=2, progress=False, on_error="raise")
+    with pytest.raises(aa.ParameterError):
+        aa.analyze_many(sources, on_error="ignore")
+    with pytest.raises(ValueError):
+        aa.analyze_many(sources, workers=0)
+
+
+def test_results_do_not_depend_on_the_worker_count():
+    sources = sorted(FORMATS.iterdir())
+    one = aa.analyze_many(sources, workers=1, progress=False)
+    two = aa.analyze_many(sources, workers=2, progress=False)
+    assert [r.features for r in one] == [r.features for r in two]
+
+
+def test_iter_analyze_is_lazy_and_can_stop_early():
+    sources = sorted(FORMATS.iterdir()) * 3
+    it = aa.iter_analyze(sources, workers=2, progress=False)
+    first = next(it)
+    assert first.ok
+    it.close()  # cancels the remaining work
+
+
+def test_concurrent_python_threads_each_get_their_result():
+    out = {}
+
+    def work(name):
+        out[name] = aa.analyze(FORMATS / name, timeline=False).features
+
+    names = ["s16.wav", "s16.flac", "mp3.mp3", "vorbis.ogg"]
+    threads = [threading.Thread(target=work, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(out) == set(names)
+    assert out["s16.wav"] == aa.analyze(FORMATS / "s16.wav", timeline=False).features
+
+
+def test_records_and_tables():
+    results = aa.analyze_many([FLAC, MISC / "not_audio.mp3"], workers=1, progress=False)
+    recs = results.to_records()
+    assert recs[0]["error"] is None and recs[1]["error"].startswith("UnsupportedFormatError")
+    assert recs[0]["tempo"] == results[0].features["tempo"]
+    assert "tempo=" in repr(results[0]) and "error=" in repr(results[1])
+    assert "<table>" in results[0]._repr_html_()
+    pd = pytest.importorskip("pandas")
+    df = results.to_pandas()
+    assert isinstance(df, pd.DataFrame) and len(df) == 2
+    pa = pytest.importorskip("pyarrow")
+    table = results.to_arrow()
+    assert isinstance(table, pa.Table) and table.num_rows == 2
+
+
+def test_key_name():
+    assert aa.key_name(9, 0) == "A minor"
+    assert aa.key_name(0, 1) == "C major"
+    assert aa.key_name(-1, 1) == "none"
