@@ -156,3 +156,34 @@ def test_key_name():
     assert aa.key_name(9, 0) == "A minor"
     assert aa.key_name(0, 1) == "C major"
     assert aa.key_name(-1, 1) == "none"
+
+
+def test_timeline_has_spotify_shape_and_arrays():
+    r = aa.analyze(FORMATS / "s16.wav")
+    a = r.analysis
+    assert set(a) == {"meta", "track", "bars", "beats", "tatums", "sections", "segments"}
+    assert a["track"]["analysis_sample_rate"] == 22050 and a["track"]["analysis_channels"] == 1
+    assert a["track"]["tempo"] == r.features["tempo"] and a["track"]["key"] == r.features["key"]
+    assert a["meta"]["analyzer_version"] == aa.ANALYZER_VERSION
+    seg = a["segments"]
+    assert seg and set(seg[0]) == {
+        "start", "duration", "confidence", "loudness_start", "loudness_max", "loudness_max_time",
+        "loudness_end", "pitches", "timbre",
+    }
+    assert len(seg[0]["pitches"]) == 12 and len(seg[0]["timbre"]) == 12
+    sec = a["sections"]
+    assert sec[0]["start"] == 0.0 and {"tempo", "key", "mode", "loudness", "time_signature"} <= set(sec[0])
+    arrays = r.segments_arrays()
+    assert arrays["pitches"].shape == (len(seg), 12) and arrays["start"].shape == (len(seg),)
+    np.testing.assert_allclose(arrays["start"], [s["start"] for s in seg])
+    with pytest.raises(ValueError):
+        aa.analyze(FORMATS / "s16.wav", timeline=False).segments_arrays()
+
+
+def test_plot_when_matplotlib_is_installed():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    fig = aa.analyze(FORMATS / "s16.wav").plot()
+    assert len(fig.axes) >= 3

@@ -88,6 +88,59 @@ class AnalysisResult:
         """``True`` when the analysis succeeded."""
         return self.error is None
 
+    def segments_arrays(self) -> Dict[str, Any]:
+        """The segments as numpy arrays: ``start``, ``duration``, ``confidence``,
+        ``loudness_start``, ``loudness_max``, ``loudness_max_time``, ``loudness_end`` of shape
+        ``(n,)`` and ``pitches``, ``timbre`` of shape ``(n, 12)`` (float64). Needs the timeline."""
+        import numpy as np
+
+        if not self.analysis:
+            raise ValueError("no timeline: call analyze(..., timeline=True)")
+        segs = self.analysis["segments"]
+        out: Dict[str, Any] = {}
+        for k in ("start", "duration", "confidence", "loudness_start", "loudness_max", "loudness_max_time", "loudness_end"):
+            out[k] = np.array([s[k] for s in segs], dtype=np.float64)
+        for k in ("pitches", "timbre"):
+            out[k] = np.array([s[k] for s in segs], dtype=np.float64).reshape(len(segs), 12)
+        return out
+
+    def plot(self, *, figsize=(12, 7)):  # type: ignore[no-untyped-def]
+        """A matplotlib figure (``pip install audio-analyzer[plot]``): the segment loudness curve
+        with beats, bars and section boundaries, and the segment pitches and timbre over time."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+
+        seg = self.segments_arrays()
+        a = self.analysis or {}
+        fig, axes = plt.subplots(3, 1, figsize=figsize, sharex=True, gridspec_kw={"height_ratios": [2, 1, 1]})
+        ax = axes[0]
+        t = seg["start"] + seg["loudness_max_time"]
+        ax.plot(t, seg["loudness_max"], lw=0.8, label="segment loudness_max (dB)")
+        for b in a.get("beats", []):
+            ax.axvline(b["start"], color="0.85", lw=0.5, zorder=0)
+        for b in a.get("bars", []):
+            ax.axvline(b["start"], color="0.6", lw=0.7, zorder=0)
+        for sec in a.get("sections", []):
+            ax.axvline(sec["start"], color="C3", lw=1.5)
+        ax.set_ylabel("dB")
+        f = self.features
+        ax.set_title(
+            f"{self.source or ''}  {f.get('tempo', 0):.1f} BPM  {key_name(f.get('key', -1), f.get('mode', 1))}  "
+            f"{f.get('loudness', 0):.1f} LUFS"
+        )
+        edges = np.append(seg["start"], seg["start"][-1] + seg["duration"][-1]) if len(seg["start"]) else np.array([0.0])
+        for ax, key, label in ((axes[1], "pitches", "pitch class"), (axes[2], "timbre", "timbre")):
+            data = seg[key].T
+            if key == "timbre":
+                sd = data.std(axis=1, keepdims=True)
+                data = (data - data.mean(axis=1, keepdims=True)) / np.where(sd > 0, sd, 1.0)
+            ax.pcolormesh(edges, np.arange(13), data, shading="flat", cmap="magma")
+            ax.set_ylabel(label)
+        axes[1].set_yticks(np.arange(12) + 0.5, ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"])
+        axes[2].set_xlabel("time (s)")
+        fig.tight_layout()
+        return fig
+
     def to_dict(self) -> Dict[str, Any]:
         """A flat record: ``source``, every feature, the track fields, and ``error`` (a string or
         ``None``). The timeline is left out (it is large); use ``.analysis``."""
