@@ -1,31 +1,43 @@
 //! `audio-analyzer`: the batch front end of analyzer-core.
 //!
-//! `audio-analyzer analyze FILE...` prints one JSON object per input on stdout (JSON Lines).
-//! A file that fails is reported on stderr with its path and error kind; the others still
-//! print.
+//! `audio-analyzer analyze INPUT...` analyses files, directories (recursive, audio extensions),
+//! a `--manifest` and paths on stdin (`-`), in parallel, and writes one record per track as
+//! JSON Lines (stdout by default), CSV or Parquet (`-o out.csv`, `-o out.parquet`). Bad files go
+//! to stderr and to `--errors FILE` (JSON Lines) and never stop the batch. Rerunning the same
+//! command after a crash continues where it stopped; `--snapshot PREV` reuses the records of
+//! unchanged tracks. `audio-analyzer merge` folds snapshots. See `analyzer-cli/SCHEMA.md`.
 //!
-//! Exit codes: `0` every file analysed; `1` at least one file failed (the rest were written);
-//! `2` usage error (bad arguments).
+//! Exit codes: `0` every input analysed (or carried over); `1` at least one input failed (all
+//! others were written); `2` usage error (bad arguments, bad manifest); `3` fatal error (an
+//! output, the errors file or the snapshot cannot be read or written).
 
-use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use analyzer_core::audio::{self, LoadConfig};
-use analyzer_core::{ANALYZER_VERSION, AnalyzerError};
+use analyzer_core::audio::LoadConfig;
 use clap::{Parser, Subcommand};
-use serde::Serialize;
+
+use analyzer_cli::batch::{self, BatchOptions, Destination};
+use analyzer_cli::output::{self, Format};
+use analyzer_cli::track::TrackOptions;
+use analyzer_cli::{inputs, merge};
 
 /// Exit code when some inputs failed.
 const EXIT_PARTIAL_FAILURE: u8 = 1;
-/// Exit code when the output itself cannot be written.
+/// Exit code for a usage error (also clap's).
+const EXIT_USAGE: u8 = 2;
+/// Exit code when an output cannot be written (or a snapshot read).
 const EXIT_FATAL: u8 = 3;
+/// The `-o` value that means standard output.
+const STDOUT_ARG: &str = "-";
 
 #[derive(Debug, Parser)]
 #[command(
     name = "audio-analyzer",
     version,
-    about = "Music analysis: tempo, key, loudness and more, for one file or millions"
+    about = "Music analysis: tempo, key, loudness and more, for one file or millions",
+    after_help = "Exit codes: 0 all inputs ok; 1 some inputs failed (the rest were written); \
+                  2 usage error; 3 fatal output/snapshot error."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -34,80 +46,167 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Analyse audio files and print one JSON record per file (JSON Lines) on stdout.
-    Analyze {
-        /// Audio files (WAV, FLAC, MP3, Ogg Vorbis, AAC/M4A, ALAC, AIFF).
+    /// Analyse audio files and write one record per track (JSON Lines on stdout by default).
+    Analyze(AnalyzeArgs),
+    /// Fold a full snapshot and daily outputs into a new full snapshot (last write wins per id).
+    Merge {
+        /// Snapshot files in order, oldest first (.jsonl, .csv or .parquet).
         #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Analysis sample rate in Hz.
-        #[arg(long, default_value_t = analyzer_core::DEFAULT_SAMPLE_RATE)]
-        sr: u32,
+        inputs: Vec<PathBuf>,
+        /// The merged snapshot (written atomically; may be one of the inputs).
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Output format (default: from the extension of --output).
+        #[arg(long, value_enum)]
+        format: Option<Format>,
     },
 }
 
-/// The per-file record. Later stages add the musical fields to this same record.
-#[derive(Debug, Serialize)]
-struct Record<'a> {
-    path: &'a str,
-    duration_ms: u64,
-    sample_rate: u32,
-    channels: u16,
-    codec: &'a str,
-    content_hash: String,
-    analyzer_version: &'static str,
+#[derive(Debug, clap::Args)]
+struct AnalyzeArgs {
+    /// Audio files, directories (searched recursively for audio extensions), or `-` to read
+    /// paths from stdin, one per line. The record id is the path as given.
+    #[arg(required_unless_present = "manifest")]
+    inputs: Vec<String>,
+    /// Manifest of inputs: lines `id<TAB>path` or JSON Lines `{"id": ..., "path": ...}`;
+    /// relative paths are relative to the manifest's directory.
+    #[arg(long)]
+    manifest: Option<PathBuf>,
+    /// Output file (`.jsonl`, `.csv`, `.parquet`) or `-` for JSON Lines on stdout. Rerunning
+    /// with an existing output resumes: tracks already in it (same content hash and analyzer
+    /// version) are not analysed again.
+    #[arg(short, long)]
+    output: Option<String>,
+    /// Output format (default: from the extension of --output).
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write one JSON line per failed or skipped input here (id, path, kind, message).
+    #[arg(long)]
+    errors: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(short, long)]
+    jobs: Option<usize>,
+    /// Analysis sample rate in Hz.
+    #[arg(long, default_value_t = analyzer_core::DEFAULT_SAMPLE_RATE)]
+    sr: u32,
+    /// Analyse at most this many seconds of each file (longer files are truncated with a
+    /// warning, or skipped with --skip-long). Default: the decoder's limit of 3 hours (longer
+    /// files fail).
+    #[arg(long, value_name = "SECONDS")]
+    max_duration: Option<f64>,
+    /// Skip (instead of truncating) files longer than --max-duration.
+    #[arg(long)]
+    skip_long: bool,
+    /// A previous full output (.jsonl, .csv or .parquet): unchanged tracks (same id, content
+    /// hash and analyzer version) are carried over without decoding; the output is the full
+    /// snapshot (previous records plus new ones).
+    #[arg(long, value_name = "PREV")]
+    snapshot: Option<PathBuf>,
+    /// Leave out records (from --snapshot or an existing output) whose id is not an input.
+    #[arg(long)]
+    prune_missing: bool,
+    /// Analyse every input again, ignoring existing and snapshot records.
+    #[arg(long)]
+    force: bool,
+    /// Also write the end-of-run summary as a JSON object to this file.
+    #[arg(long, value_name = "FILE")]
+    summary_json: Option<PathBuf>,
+    /// Cap on audio bytes (encoded file + decoded signal estimate) held in memory at once.
+    #[arg(long, default_value_t = batch::DEFAULT_MEMORY_BUDGET_MB, value_name = "MB")]
+    memory_budget_mb: u64,
+    /// Records per Parquet part file while running (parts are folded into the output at the end).
+    #[arg(long, default_value_t = output::parquet::DEFAULT_PART_ROWS, value_name = "N")]
+    parquet_part_rows: usize,
+    /// Never show the progress bar (it is only shown when stderr is a terminal anyway).
+    #[arg(long)]
+    no_progress: bool,
 }
 
-fn analyze_one(path: &std::path::Path, cfg: &LoadConfig) -> Result<String, AnalyzerError> {
-    let content_hash = audio::content_hash_path(path)?;
-    let decoded = audio::load_path(path, cfg)?;
-    let src = &decoded.source;
-    let record = Record {
-        path: &path.to_string_lossy(),
-        duration_ms: (src.duration_seconds() * 1000.0).round() as u64,
-        sample_rate: src.sample_rate,
-        channels: src.channels,
-        codec: &src.codec,
-        content_hash,
-        analyzer_version: ANALYZER_VERSION,
+fn usage(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+fn analyze(args: AnalyzeArgs) -> ExitCode {
+    let load = LoadConfig {
+        sr: Some(args.sr),
+        max_duration_s: args.max_duration.or(LoadConfig::default().max_duration_s),
+        truncate_long_input: args.max_duration.is_some() && !args.skip_long,
+        ..LoadConfig::default()
     };
-    for w in &decoded.warnings {
-        eprintln!("warning: {}: {w}", path.display());
+    let track = TrackOptions { load, ..TrackOptions::default() };
+    if let Err(e) = track.validate() {
+        return usage(e);
     }
-    Ok(serde_json::to_string(&record).expect("records serialize"))
+    if args.jobs == Some(0) || args.parquet_part_rows == 0 || args.memory_budget_mb == 0 {
+        return usage("--jobs, --parquet-part-rows and --memory-budget-mb must be > 0");
+    }
+    let destination = match args.output.as_deref() {
+        None | Some(STDOUT_ARG) => match args.format {
+            None | Some(Format::Jsonl) => Destination::Stdout,
+            Some(f) => return usage(format!("{f:?} output needs a file (-o)")),
+        },
+        Some(p) => {
+            let path = PathBuf::from(p);
+            match args.format.or_else(|| Format::from_path(&path)) {
+                Some(f) => Destination::File(path, f),
+                None => return usage(format!("{p}: unknown output format (use .jsonl, .csv, .parquet or --format)")),
+            }
+        }
+    };
+    let inputs = match inputs::collect(&args.inputs, args.manifest.as_deref(), &mut std::io::stdin().lock()) {
+        Ok(i) => i,
+        Err(e) => return usage(e),
+    };
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = BatchOptions {
+        track,
+        jobs,
+        memory_budget_bytes: args.memory_budget_mb.saturating_mul(batch::BYTES_PER_MB),
+        force: args.force,
+        prune_missing: args.prune_missing,
+        skip_long: args.skip_long,
+        progress: !args.no_progress,
+        parquet_part_rows: args.parquet_part_rows,
+    };
+    let summary = match batch::run(&inputs, &destination, args.snapshot.as_deref(), args.errors.as_deref(), &opts) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fatal: {}", e.0);
+            return ExitCode::from(EXIT_FATAL);
+        }
+    };
+    eprintln!("{}", summary.line());
+    if let Some(p) = &args.summary_json {
+        let text = summary.to_json().to_string();
+        if let Err(e) = std::fs::write(p, text + "\n") {
+            eprintln!("fatal: writing {}: {e}", p.display());
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
+    if summary.failed > 0 { ExitCode::from(EXIT_PARTIAL_FAILURE) } else { ExitCode::SUCCESS }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Analyze { files, sr } => {
-            let cfg = LoadConfig { sr: Some(sr), ..LoadConfig::default() };
-            if let Err(e) = cfg.validate() {
-                eprintln!("error: {e}");
-                return ExitCode::from(2);
-            }
-            let stdout = std::io::stdout();
-            let mut out = BufWriter::new(stdout.lock());
-            let mut failed = 0usize;
-            for path in &files {
-                match analyze_one(path, &cfg) {
-                    Ok(line) => {
-                        if writeln!(out, "{line}").and_then(|_| out.flush()).is_err() {
-                            eprintln!("error: cannot write to stdout");
-                            return ExitCode::from(EXIT_FATAL);
-                        }
-                    }
-                    Err(e) => {
-                        failed += 1;
-                        eprintln!("error: {}: [{}] {e}", path.display(), e.kind());
-                    }
-                }
-            }
-            if failed > 0 {
-                eprintln!("{failed} of {} files failed", files.len());
-                ExitCode::from(EXIT_PARTIAL_FAILURE)
-            } else {
+        Command::Analyze(args) => analyze(args),
+        Command::Merge { inputs, output, format } => match merge::merge(&inputs, &output, format) {
+            Ok(s) => {
+                eprintln!(
+                    "merge: {} records in, {} replaced, {} records out -> {}",
+                    s.records_in,
+                    s.replaced,
+                    s.records_out,
+                    output.display()
+                );
                 ExitCode::SUCCESS
             }
-        }
+            Err(e @ merge::MergeError::UnknownFormat(_)) => usage(e),
+            Err(e) => {
+                eprintln!("fatal: {e}");
+                ExitCode::from(EXIT_FATAL)
+            }
+        },
     }
 }

@@ -1,0 +1,180 @@
+//! Input collection: files, recursive directories, manifests and paths on stdin.
+//!
+//! Order is deterministic: arguments in the order given, directory entries sorted by path,
+//! manifest lines in file order. An id that appears twice is kept once (the first occurrence)
+//! with a warning.
+
+use std::collections::HashSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::track::TrackInput;
+
+/// File extensions (lowercase) picked up when walking a directory. Files named explicitly are
+/// always attempted whatever their extension.
+pub const AUDIO_EXTENSIONS: [&str; 13] =
+    ["wav", "wave", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aif", "aiff", "aifc", "mka"];
+
+/// The argument that stands for "read paths from standard input, one per line".
+pub const STDIN_ARG: &str = "-";
+
+/// Why the input list could not be built (a usage error: exit code 2).
+#[derive(Debug)]
+pub struct InputError(pub String);
+
+impl std::fmt::Display for InputError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A manifest line in JSON form; other keys are ignored.
+#[derive(Debug, Deserialize)]
+struct ManifestEntry {
+    id: Option<String>,
+    path: String,
+}
+
+/// Builds the input list from positional arguments and an optional manifest.
+///
+/// # Errors
+/// [`InputError`] for an unreadable manifest or directory, or a malformed manifest line.
+pub fn collect(
+    args: &[String],
+    manifest: Option<&Path>,
+    stdin: &mut dyn BufRead,
+) -> Result<Vec<TrackInput>, InputError> {
+    let mut out = Vec::new();
+    for arg in args {
+        if arg == STDIN_ARG {
+            for line in stdin.lines() {
+                let line = line.map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
+                let p = line.trim_end_matches('\r');
+                if !p.is_empty() {
+                    out.push(input_for_path(PathBuf::from(p)));
+                }
+            }
+            continue;
+        }
+        let path = PathBuf::from(arg);
+        if path.is_dir() {
+            let mut found = Vec::new();
+            walk(&path, &mut found)?;
+            found.sort();
+            out.extend(found.into_iter().map(input_for_path));
+        } else {
+            out.push(input_for_path(path));
+        }
+    }
+    if let Some(m) = manifest {
+        read_manifest(m, &mut out)?;
+    }
+    Ok(dedup(out))
+}
+
+fn input_for_path(path: PathBuf) -> TrackInput {
+    TrackInput { id: path.to_string_lossy().into_owned(), path }
+}
+
+fn is_audio(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
+}
+
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+        let path = entry.path();
+        let ft = entry.file_type().map_err(|e| InputError(format!("{}: {e}", path.display())))?;
+        if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
+            walk(&path, found)?;
+        } else if is_audio(&path) {
+            found.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a manifest: JSON Lines `{"id": ..., "path": ...}` or tab-separated `id<TAB>path`
+/// (a line without a tab is a path whose id is the path). Relative paths are resolved against
+/// the manifest's directory. Empty lines and lines starting with `#` are skipped.
+fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
+    let text = std::fs::read_to_string(manifest).map_err(|e| InputError(format!("{}: {e}", manifest.display())))?;
+    let base = manifest.parent().unwrap_or(Path::new(""));
+    for (n, raw) in text.lines().enumerate() {
+        let line = raw.trim_end_matches('\r');
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (id, path) = if line.trim_start().starts_with('{') {
+            let e: ManifestEntry =
+                serde_json::from_str(line).map_err(|e| InputError(format!("{}:{}: {e}", manifest.display(), n + 1)))?;
+            (e.id, e.path)
+        } else if let Some((id, path)) = line.split_once('\t') {
+            (Some(id.to_string()), path.to_string())
+        } else {
+            (None, line.to_string())
+        };
+        if path.is_empty() {
+            return Err(InputError(format!("{}:{}: empty path", manifest.display(), n + 1)));
+        }
+        let p = Path::new(&path);
+        let resolved = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let id = id.unwrap_or_else(|| resolved.to_string_lossy().into_owned());
+        out.push(TrackInput { id, path: resolved });
+    }
+    Ok(())
+}
+
+fn dedup(inputs: Vec<TrackInput>) -> Vec<TrackInput> {
+    let mut seen = HashSet::with_capacity(inputs.len());
+    let mut out = Vec::with_capacity(inputs.len());
+    for i in inputs {
+        if seen.insert(i.id.clone()) {
+            out.push(i);
+        } else {
+            eprintln!("warning: duplicate id {:?} ({}): keeping the first", i.id, i.path.display());
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_directories_sorted_and_filtered_reads_stdin_and_manifests() {
+        let td = Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata");
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.tsv");
+        std::fs::write(&m, "a\tx.wav\n\n# comment\n{\"id\": \"b\", \"path\": \"/abs/y.mp3\", \"tempo\": 1}\nz.flac\n")
+            .unwrap();
+        let mut stdin = std::io::Cursor::new(b"one.wav\r\n\ntwo.mp3\n".to_vec());
+        let args = vec![td.join("formats").to_string_lossy().into_owned(), "-".into(), "one.wav".into()];
+        let got = collect(&args, Some(&m), &mut stdin).unwrap();
+        let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
+        let formats: Vec<&str> = ids.iter().copied().filter(|i| i.contains("formats")).collect();
+        assert_eq!(formats.len(), 11, "{ids:?}");
+        assert!(formats.windows(2).all(|w| w[0] < w[1]));
+        let rest = &ids[formats.len()..];
+        let z = dir.path().join("z.flac").to_string_lossy().into_owned();
+        assert_eq!(rest, ["one.wav", "two.mp3", "a", "b", z.as_str()]);
+        assert_eq!(got[formats.len() + 2].path, dir.path().join("x.wav"));
+        assert_eq!(got[formats.len() + 3].path, PathBuf::from("/abs/y.mp3"));
+    }
+
+    #[test]
+    fn bad_manifest_line_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let m = dir.path().join("m.jsonl");
+        std::fs::write(&m, "{\"id\": 3}\n").unwrap();
+        let err = collect(&[], Some(&m), &mut std::io::empty()).unwrap_err();
+        assert!(err.0.contains("m.jsonl:1"), "{err}");
+        assert!(collect(&[], Some(&dir.path().join("none")), &mut std::io::empty()).is_err());
+    }
+}

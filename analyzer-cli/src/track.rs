@@ -1,0 +1,206 @@
+//! Analysis of one track: bytes → [`Record`].
+//!
+//! The file is read once: its bytes are hashed (BLAKE3) and decoded from memory. Files larger
+//! than [`TrackOptions::in_memory_limit_bytes`] are hashed while streaming from disk and then
+//! decoded from the path instead (a second read, normally served by the page cache), so a
+//! multi-gigabyte WAV is never held in memory whole.
+
+use std::path::Path;
+
+use analyzer_core::audio::{self, DecodedAudio, LoadConfig};
+use analyzer_core::{ANALYZER_VERSION, AnalyzerError};
+
+use crate::record::Record;
+
+/// Milliseconds per second.
+const MS_PER_S: f64 = 1000.0;
+/// Default for [`TrackOptions::in_memory_limit_bytes`]: 256 MiB.
+pub const DEFAULT_IN_MEMORY_LIMIT_BYTES: u64 = 256 * 1024 * 1024;
+
+/// How one track is analysed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrackOptions {
+    /// Decoding (analysis rate, `--max-duration`).
+    pub load: LoadConfig,
+    /// Files up to this size are read into memory once, hashed and decoded from the bytes.
+    pub in_memory_limit_bytes: u64,
+}
+
+impl Default for TrackOptions {
+    fn default() -> Self {
+        Self { load: LoadConfig::default(), in_memory_limit_bytes: DEFAULT_IN_MEMORY_LIMIT_BYTES }
+    }
+}
+
+impl TrackOptions {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<(), AnalyzerError> {
+        self.load.validate()?;
+        if self.in_memory_limit_bytes == 0 {
+            return Err(AnalyzerError::invalid("in_memory_limit_bytes", "must be > 0"));
+        }
+        Ok(())
+    }
+}
+
+/// One input: where the bytes are and what to call the record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrackInput {
+    /// Record id.
+    pub id: String,
+    /// The file.
+    pub path: std::path::PathBuf,
+}
+
+impl TrackInput {
+    /// The path as recorded in outputs (as given, lossily converted to UTF-8).
+    pub fn path_string(&self) -> String {
+        self.path.to_string_lossy().into_owned()
+    }
+}
+
+/// The file's content, read once.
+#[derive(Debug)]
+pub enum Content {
+    /// Small enough: the bytes themselves.
+    Bytes(Vec<u8>),
+    /// Too large to hold: decode from the path.
+    Path,
+}
+
+/// A file whose bytes have been read and hashed but not decoded yet.
+#[derive(Debug)]
+pub struct HashedFile {
+    /// BLAKE3 of the bytes, lowercase hex.
+    pub content_hash: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// The bytes, when they were kept.
+    pub content: Content,
+}
+
+/// Reads and hashes a file (see the module docs for the large-file path).
+///
+/// # Errors
+/// [`AnalyzerError::Io`] (kind `not_found` for a missing file, `io` for a directory or a read
+/// error).
+pub fn read_and_hash(path: &Path, opts: &TrackOptions) -> Result<HashedFile, AnalyzerError> {
+    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
+    if meta.is_dir() {
+        return Err(io_error(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory")));
+    }
+    let size = meta.len();
+    if size > opts.in_memory_limit_bytes {
+        let content_hash = audio::content_hash_path(path)?;
+        return Ok(HashedFile { content_hash, size, content: Content::Path });
+    }
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, e))?;
+    Ok(HashedFile {
+        content_hash: audio::content_hash_bytes(&bytes),
+        size: bytes.len() as u64,
+        content: Content::Bytes(bytes),
+    })
+}
+
+/// Decodes and analyses a file already read by [`read_and_hash`], consuming its bytes.
+///
+/// # Errors
+/// Any decoding error of [`audio::load_bytes`] / [`audio::load_path`].
+pub fn analyze_hashed(input: &TrackInput, file: HashedFile, opts: &TrackOptions) -> Result<Analysed, AnalyzerError> {
+    let decoded = match file.content {
+        Content::Bytes(bytes) => {
+            let ext = input.path.extension().and_then(|e| e.to_str());
+            audio::load_bytes(bytes, ext, &opts.load)?
+        }
+        Content::Path => audio::load_path(&input.path, &opts.load)?,
+    };
+    let record = record_from_decoded(input, file.content_hash, &decoded);
+    Ok(Analysed { record, warnings: decoded.warnings })
+}
+
+/// A record plus the recoverable problems met while decoding.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysed {
+    /// The record.
+    pub record: Record,
+    /// Decoder warnings (skipped packets, truncation by `--max-duration`, ...).
+    pub warnings: Vec<String>,
+}
+
+/// Analyses one file: reads it once, hashes it, decodes it and fills the record.
+///
+/// Today this fills the foundation fields (source description, duration, hash, version); the
+/// musical fields are filled here as the analyses land.
+///
+/// # Errors
+/// The typed [`AnalyzerError`] of the first step that failed.
+pub fn analyze_track(input: &TrackInput, opts: &TrackOptions) -> Result<Record, AnalyzerError> {
+    opts.validate()?;
+    let file = read_and_hash(&input.path, opts)?;
+    analyze_hashed(input, file, opts).map(|a| a.record)
+}
+
+fn record_from_decoded(input: &TrackInput, content_hash: String, decoded: &DecodedAudio) -> Record {
+    let src = &decoded.source;
+    Record {
+        id: input.id.clone(),
+        path: input.path_string(),
+        content_hash,
+        analyzer_version: ANALYZER_VERSION.to_string(),
+        duration_ms: (src.duration_seconds() * MS_PER_S).round() as u64,
+        sample_rate: src.sample_rate,
+        channels: src.channels,
+        codec: src.codec.clone(),
+        ..Record::default()
+    }
+}
+
+fn io_error(path: &Path, source: std::io::Error) -> AnalyzerError {
+    AnalyzerError::Io { path: Some(path.to_path_buf()), source }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn testdata(rel: &str) -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(rel)
+    }
+
+    fn input(rel: &str) -> TrackInput {
+        TrackInput { id: rel.to_string(), path: testdata(rel) }
+    }
+
+    #[test]
+    fn fills_the_foundation_fields() {
+        let r = analyze_track(&input("formats/s16.flac"), &TrackOptions::default()).unwrap();
+        assert_eq!(r.id, "formats/s16.flac");
+        assert_eq!((r.duration_ms, r.sample_rate, r.channels, r.codec.as_str()), (1000, 44100, 2, "flac"));
+        assert_eq!(r.content_hash, audio::content_hash_path(testdata("formats/s16.flac")).unwrap());
+        assert_eq!(r.analyzer_version, ANALYZER_VERSION);
+        assert_eq!(r.tempo, None);
+    }
+
+    #[test]
+    fn large_file_path_gives_the_same_record() {
+        let small = analyze_track(&input("formats/s16.wav"), &TrackOptions::default()).unwrap();
+        let opts = TrackOptions { in_memory_limit_bytes: 1, ..TrackOptions::default() };
+        let large = analyze_track(&input("formats/s16.wav"), &opts).unwrap();
+        assert_eq!(small, large);
+    }
+
+    #[test]
+    fn typed_errors_and_invalid_config() {
+        let missing = analyze_track(&input("misc/nope.wav"), &TrackOptions::default()).unwrap_err();
+        assert_eq!(missing.kind().as_str(), "not_found");
+        let dir = analyze_track(&input("misc"), &TrackOptions::default()).unwrap_err();
+        assert_eq!(dir.kind().as_str(), "io");
+        let junk = analyze_track(&input("misc/not_audio.mp3"), &TrackOptions::default()).unwrap_err();
+        assert_eq!(junk.kind().as_str(), "unsupported_format");
+        let bad = TrackOptions { in_memory_limit_bytes: 0, ..TrackOptions::default() };
+        assert_eq!(analyze_track(&input("formats/s16.wav"), &bad).unwrap_err().kind().as_str(), "invalid_parameter");
+    }
+}
