@@ -47,6 +47,8 @@ const PROGRESS_TEMPLATE: &str = "{bar:40} {pos}/{len} files  {per_sec}  ETA {eta
 pub struct BatchOptions {
     /// Per-track analysis options.
     pub track: TrackOptions,
+    /// Write each analysed track's `audio-analysis` document (JSON) into this directory.
+    pub analysis_dir: Option<std::path::PathBuf>,
     /// Worker threads.
     pub jobs: usize,
     /// Cap on bytes of audio (encoded + decoded estimate) held by workers at once.
@@ -145,6 +147,11 @@ fn process(input: &TrackInput, known: &Known, opts: &BatchOptions, budget: &Budg
     drop(permit);
     match result {
         Ok(a) => {
+            if let (Some(dir), Some(doc)) = (&opts.analysis_dir, &a.audio_analysis) {
+                if let Err(e) = track::write_analysis(dir, &a.record.id, &a.record.content_hash, doc) {
+                    return Outcome::Failed(error_row(input, &e));
+                }
+            }
             let audio_s = a.record.duration_ms as f64 / MS_PER_S;
             Outcome::Analysed { record: a.record, warnings: a.warnings, audio_s }
         }

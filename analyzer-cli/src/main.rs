@@ -120,6 +120,11 @@ struct AnalyzeArgs {
     /// Never show the progress bar (it is only shown when stderr is a terminal anyway).
     #[arg(long)]
     no_progress: bool,
+    /// Also write each analysed track's full timeline (Spotify's `audio-analysis` JSON: meta,
+    /// track, bars, beats, tatums, sections, segments) to DIR/<id>.json. Tracks carried over
+    /// from a snapshot or an existing output are not rewritten.
+    #[arg(long, value_name = "DIR")]
+    analysis: Option<PathBuf>,
 }
 
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
@@ -134,7 +139,8 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
         truncate_long_input: args.max_duration.is_some() && !args.skip_long,
         ..LoadConfig::default()
     };
-    let track = TrackOptions { load, ..TrackOptions::default() };
+    let mut track = TrackOptions { load, ..TrackOptions::default() };
+    track.analysis.timeline = args.analysis.is_some();
     if let Err(e) = track.validate() {
         return usage(e);
     }
@@ -159,8 +165,15 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if let Some(dir) = &args.analysis {
+        if let Err(e) = std::fs::create_dir_all(dir) {
+            eprintln!("fatal: cannot create {}: {e}", dir.display());
+            return ExitCode::from(EXIT_FATAL);
+        }
+    }
     let opts = BatchOptions {
         track,
+        analysis_dir: args.analysis.clone(),
         jobs,
         memory_budget_bytes: args.memory_budget_mb.saturating_mul(batch::BYTES_PER_MB),
         force: args.force,

@@ -7,7 +7,8 @@
 
 use std::path::Path;
 
-use analyzer_core::audio::{self, DecodedAudio, LoadConfig};
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioAnalysis, TrackAnalysis};
+use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::{ANALYZER_VERSION, AnalyzerError};
 
 use crate::record::Record;
@@ -18,17 +19,24 @@ const MS_PER_S: f64 = 1000.0;
 pub const DEFAULT_IN_MEMORY_LIMIT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// How one track is analysed.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct TrackOptions {
     /// Decoding (analysis rate, `--max-duration`).
     pub load: LoadConfig,
+    /// The analysis stages (their `load` field is replaced by [`TrackOptions::load`]); set
+    /// `timeline` to also produce the `audio-analysis` document (`--analysis DIR`).
+    pub analysis: AnalysisConfig,
     /// Files up to this size are read into memory once, hashed and decoded from the bytes.
     pub in_memory_limit_bytes: u64,
 }
 
 impl Default for TrackOptions {
     fn default() -> Self {
-        Self { load: LoadConfig::default(), in_memory_limit_bytes: DEFAULT_IN_MEMORY_LIMIT_BYTES }
+        Self {
+            load: LoadConfig::default(),
+            analysis: AnalysisConfig::default(),
+            in_memory_limit_bytes: DEFAULT_IN_MEMORY_LIMIT_BYTES,
+        }
     }
 }
 
@@ -39,6 +47,7 @@ impl TrackOptions {
     /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<(), AnalyzerError> {
         self.load.validate()?;
+        self.analysis.validate()?;
         if self.in_memory_limit_bytes == 0 {
             return Err(AnalyzerError::invalid("in_memory_limit_bytes", "must be > 0"));
         }
@@ -117,23 +126,28 @@ pub fn analyze_hashed(input: &TrackInput, file: HashedFile, opts: &TrackOptions)
         }
         Content::Path => audio::load_path(&input.path, &opts.load)?,
     };
-    let record = record_from_decoded(input, file.content_hash, &decoded);
-    Ok(Analysed { record, warnings: decoded.warnings })
+    let analyzer = Analyzer::new(AnalysisConfig { load: opts.load.clone(), ..opts.analysis.clone() })?;
+    let analysis = analyzer.analyze_decoded(decoded, Some(file.content_hash))?;
+    let record = record_from_analysis(input, &analysis);
+    let audio_analysis = analysis.audio_analysis();
+    Ok(Analysed { record, warnings: analysis.track.warnings, audio_analysis })
 }
 
 /// A record plus the recoverable problems met while decoding.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Analysed {
     /// The record.
     pub record: Record,
     /// Decoder warnings (skipped packets, truncation by `--max-duration`, ...).
     pub warnings: Vec<String>,
+    /// The `audio-analysis` document, when the timeline was requested.
+    pub audio_analysis: Option<AudioAnalysis>,
 }
 
 /// Analyses one file: reads it once, hashes it, decodes it and fills the record.
 ///
-/// Today this fills the foundation fields (source description, duration, hash, version); the
-/// musical fields are filled here as the analyses land.
+/// Fills the source description, hash and version and every audio-features field with its
+/// confidence, from one [`Analyzer`] run.
 ///
 /// # Errors
 /// The typed [`AnalyzerError`] of the first step that failed.
@@ -143,18 +157,37 @@ pub fn analyze_track(input: &TrackInput, opts: &TrackOptions) -> Result<Record, 
     analyze_hashed(input, file, opts).map(|a| a.record)
 }
 
-fn record_from_decoded(input: &TrackInput, content_hash: String, decoded: &DecodedAudio) -> Record {
-    let src = &decoded.source;
+/// The record of one analysis: the one place where core results become CLI fields.
+fn record_from_analysis(input: &TrackInput, a: &TrackAnalysis) -> Record {
+    let src = &a.track.source;
+    let f = &a.features;
+    // The shortest decimal that round-trips the f32 (0.9, not 0.8999999761581726).
+    let x = |v: f32| format!("{v}").parse::<f64>().ok();
     Record {
         id: input.id.clone(),
         path: input.path_string(),
-        content_hash,
+        content_hash: a.track.content_hash.clone().unwrap_or_default(),
         analyzer_version: ANALYZER_VERSION.to_string(),
         duration_ms: (src.duration_seconds() * MS_PER_S).round() as u64,
         sample_rate: src.sample_rate,
         channels: src.channels,
         codec: src.codec.clone(),
-        ..Record::default()
+        tempo: x(f.tempo),
+        tempo_confidence: x(f.tempo_confidence),
+        time_signature: Some(i32::from(f.time_signature)),
+        time_signature_confidence: x(f.time_signature_confidence),
+        key: Some(i32::from(f.key)),
+        key_confidence: x(f.key_confidence),
+        mode: Some(i32::from(f.mode)),
+        mode_confidence: x(f.mode_confidence),
+        loudness: x(f.loudness),
+        energy: x(f.energy),
+        danceability: x(f.danceability),
+        speechiness: x(f.speechiness),
+        acousticness: x(f.acousticness),
+        instrumentalness: x(f.instrumentalness),
+        liveness: x(f.liveness),
+        valence: x(f.valence),
     }
 }
 
@@ -181,7 +214,19 @@ mod tests {
         assert_eq!((r.duration_ms, r.sample_rate, r.channels, r.codec.as_str()), (1000, 44100, 2, "flac"));
         assert_eq!(r.content_hash, audio::content_hash_path(testdata("formats/s16.flac")).unwrap());
         assert_eq!(r.analyzer_version, ANALYZER_VERSION);
-        assert_eq!(r.tempo, None);
+        for (name, v) in [
+            ("tempo_confidence", r.tempo_confidence),
+            ("key_confidence", r.key_confidence),
+            ("energy", r.energy),
+            ("danceability", r.danceability),
+            ("valence", r.valence),
+            ("acousticness", r.acousticness),
+        ] {
+            let v = v.unwrap_or_else(|| panic!("{name} missing"));
+            assert!((0.0..=1.0).contains(&v), "{name} {v}");
+        }
+        assert!(r.loudness.is_some_and(f64::is_finite));
+        assert!(r.key.is_some_and(|k| (-1..=11).contains(&k)));
     }
 
     #[test]
@@ -203,4 +248,37 @@ mod tests {
         let bad = TrackOptions { in_memory_limit_bytes: 0, ..TrackOptions::default() };
         assert_eq!(analyze_track(&input("formats/s16.wav"), &bad).unwrap_err().kind().as_str(), "invalid_parameter");
     }
+}
+
+/// Characters kept as they are in `--analysis` file names; others become `_`.
+fn is_safe_file_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+/// Length of the content-hash suffix that keeps rewritten file names unique.
+const NAME_HASH_CHARS: usize = 12;
+
+/// The file name of a track's `audio-analysis` document: the id when it is a safe file name,
+/// otherwise the id with unsafe characters replaced plus a short content hash (so that `a/b` and
+/// `a_b` do not collide).
+pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
+    let safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
+    if safe == id && !id.is_empty() && !id.starts_with('.') {
+        format!("{id}.json")
+    } else {
+        format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
+    }
+}
+
+/// Writes `doc` as `dir/<name>.json` atomically (temporary file, then rename).
+///
+/// # Errors
+/// [`AnalyzerError::Io`] when the directory or file cannot be written.
+pub fn write_analysis(dir: &Path, id: &str, content_hash: &str, doc: &AudioAnalysis) -> Result<(), AnalyzerError> {
+    let path = dir.join(analysis_file_name(id, content_hash));
+    let tmp = path.with_extension("json.tmp");
+    let json =
+        serde_json::to_vec(doc).map_err(|e| AnalyzerError::Internal(format!("serializing the analysis: {e}")))?;
+    std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
 }

@@ -57,3 +57,51 @@ fn all_good_exits_zero_and_usage_errors_exit_two() {
 fn blake3_hex(bytes: &[u8]) -> String {
     analyzer_core::audio::content_hash_bytes(bytes)
 }
+
+#[test]
+fn records_carry_every_feature_and_analysis_dir_gets_the_timeline() {
+    let dir = std::env::temp_dir().join(format!("aa-analysis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let good = testdata().join("formats/s16.wav");
+    let out = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
+        .arg("analyze")
+        .arg(&good)
+        .arg("--analysis")
+        .arg(&dir)
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let rec: serde_json::Value = serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+    for field in [
+        "tempo",
+        "tempo_confidence",
+        "time_signature",
+        "time_signature_confidence",
+        "key",
+        "key_confidence",
+        "mode",
+        "mode_confidence",
+        "loudness",
+        "energy",
+        "danceability",
+        "speechiness",
+        "acousticness",
+        "instrumentalness",
+        "liveness",
+        "valence",
+    ] {
+        assert!(rec[field].is_number(), "{field}: {}", rec[field]);
+    }
+    let files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&files[0]).unwrap()).unwrap();
+    for key in ["meta", "track", "bars", "beats", "tatums", "sections", "segments"] {
+        assert!(!doc[key].is_null(), "{key}");
+    }
+    assert_eq!(doc["track"]["tempo"], rec["tempo"].as_f64().map(|t| t as f32 as f64).unwrap());
+    let seg = &doc["segments"][0];
+    assert_eq!(seg["pitches"].as_array().unwrap().len(), 12);
+    assert_eq!(seg["timbre"].as_array().unwrap().len(), 12);
+    assert_eq!(doc["sections"][0]["start"], 0.0);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
