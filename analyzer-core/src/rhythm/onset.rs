@@ -327,7 +327,8 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, a
         for (k, o) in out.iter_mut().enumerate() {
             let lo = k.saturating_sub(max_filter_half_width);
             let hi = (k + max_filter_half_width + 1).min(n_bands);
-            *o = simd::max(&row[lo..hi]);
+            // A few elements: a plain loop beats a dispatched SIMD call here.
+            *o = row[lo..hi].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         }
     }
     let mut diff = vec![0.0f32; n_bands];
