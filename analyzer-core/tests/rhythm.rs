@@ -166,3 +166,30 @@ fn regression_on_the_committed_drum_fixture() {
 
 /// (tempo, tempo confidence, beats, onsets, tatums) of the fixture.
 const STORED: (f32, f32, usize, usize, usize) = (100.01645, 1.0, 12, 38, 23);
+
+#[test]
+fn other_sample_rates_and_tiny_inputs() {
+    let cfg = RhythmConfig::default();
+    for sr in [8000u32, 44100] {
+        let n = 20 * sr as usize;
+        let mut y = vec![0.0f32; n];
+        let period = sr as usize / 2; // 120 BPM
+        for k in (sr as usize / 4..n).step_by(period) {
+            for j in 0..(sr as usize / 100).min(n - k) {
+                y[k + j] = if j % 2 == 0 { 0.7 } else { -0.7 };
+            }
+        }
+        let r = analyze_rhythm(&y, sr, &cfg).unwrap();
+        assert!((r.tempo - 120.0).abs() < 1.5, "sr {sr}: tempo {}", r.tempo);
+        assert!((r.onset_frame_rate - sr as f32 / 256.0).abs() < 1e-3);
+    }
+    let huge: Vec<f32> = (0..10 * SR as usize).map(|i| if i % 5000 < 100 { f32::MAX } else { 0.0 }).collect();
+    let r = analyze_rhythm(&huge, SR, &cfg).unwrap();
+    assert!(r.onset_envelope.iter().all(|v| v.is_finite()) && r.tempo.is_finite());
+    assert!(r.beats.iter().all(|b| b.start.is_finite() && b.confidence.is_finite()));
+    for y in [vec![0.5f32], vec![1.0, -1.0, f32::INFINITY], vec![f32::MAX; 300]] {
+        let r = analyze_rhythm(&y, SR, &cfg).unwrap();
+        assert_eq!(r.tempo, 0.0);
+        assert!(r.onset_envelope.iter().all(|v| v.is_finite()));
+    }
+}

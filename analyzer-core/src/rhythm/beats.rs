@@ -101,7 +101,7 @@ fn local_score(env: &[f32], period: f32, divisor: f32) -> Vec<f32> {
     let mean = clean.iter().map(|&v| v as f64).sum::<f64>() / n.max(1) as f64;
     let var = clean.iter().map(|&v| (v as f64 - mean).powi(2)).sum::<f64>() / n.saturating_sub(1).max(1) as f64;
     let std = var.sqrt();
-    if !(std > f64::from(f32::MIN_POSITIVE)) {
+    if std.is_nan() || std <= f64::from(f32::MIN_POSITIVE) {
         return vec![0.0; n];
     }
     let half = period.round().max(1.0) as usize;

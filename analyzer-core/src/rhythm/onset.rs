@@ -13,7 +13,7 @@
 //! `delta` times the mean of the whole envelope, and lie at least `combine_s` after the previous
 //! onset (Böck et al. 2012).
 //!
-//! Non-finite samples are treated as zeros.
+//! Non-finite samples are treated as zeros, and so are spectrogram values that overflow.
 //!
 //! # References
 //! - S. Böck, G. Widmer, "Maximum filter vibrato suppression for onset detection", DAFx 2013.
@@ -242,6 +242,8 @@ impl SuperFlux {
                 *o = simd::dot(&mag[b.start..b.start + b.weights.len()], &b.weights);
             }
             self.config.log.apply(row);
+            // Samples near f32::MAX overflow the FFT: keep every value finite.
+            row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
         });
         let spectrogram = Spectrogram::new(spec, n_frames, n_bands);
         let envelope =
@@ -325,7 +327,8 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, a
         for (k, o) in out.iter_mut().enumerate() {
             let lo = k.saturating_sub(max_filter_half_width);
             let hi = (k + max_filter_half_width + 1).min(n_bands);
-            *o = simd::max(&row[lo..hi]);
+            // A few elements: a plain loop beats a dispatched SIMD call here.
+            *o = row[lo..hi].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         }
     }
     let mut diff = vec![0.0f32; n_bands];

@@ -185,7 +185,7 @@ pub struct TempoEstimate {
 fn autocorrelation(x: &[f32], max_lag: usize) -> Option<Vec<f32>> {
     let n = x.len();
     let energy = simd::dot(x, x) as f64 / n.max(1) as f64;
-    if n == 0 || !(energy > f64::from(f32::MIN_POSITIVE)) {
+    if n == 0 || energy.is_nan() || energy <= f64::from(f32::MIN_POSITIVE) {
         return None;
     }
     let max_lag = max_lag.min(n - 1);

@@ -12,11 +12,11 @@
 //! ready for `../shared/eval/score.py`. Printed: Acc1/Acc2 (4 % tolerance), Acc1 of the more
 //! confident half vs the less confident half, beat F-measure (±70 ms, beats in the first 5 s
 //! ignored, as `mir_eval.beat.f_measure` with its default trimming) where the manifest has
-//! `beats`, time-signature accuracy where it has `downbeats`, and decode/analysis times.
+//! `beats`, downbeat F-measure and time-signature accuracy where it has `downbeats`, and
+//! decode/analysis times.
 //! `--cache DIR` keeps the decoded samples as raw f32 files so that repeated runs skip decoding;
 //! `--dump DIR` writes each onset envelope as raw little-endian f32 (`ID.env`) for analysis.
-//! The remaining flags override the tempo configuration (for the cross-validation in
-//! `scripts/tempo_cv.py`).
+//! The remaining flags override the tempo configuration (for parameter studies).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -89,11 +89,9 @@ fn acc2(est: f64, reference: f64) -> bool {
 
 fn load_cached(path: &Path, cache: Option<&Path>, id: &str) -> Result<(Vec<f32>, f64), String> {
     let cached = cache.map(|d| d.join(format!("{id}.f32")));
-    if let Some(c) = &cached {
-        if let Ok(bytes) = std::fs::read(c) {
-            let y = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
-            return Ok((y, 0.0));
-        }
+    if let Some(Ok(bytes)) = cached.as_ref().map(std::fs::read) {
+        let y = bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect();
+        return Ok((y, 0.0));
     }
     let t0 = Instant::now();
     let audio = load_path(path, &LoadConfig::default()).map_err(|e| e.to_string())?;
@@ -148,6 +146,7 @@ fn main() {
     let (mut decode_s, mut analyse_s, mut audio_s) = (0.0f64, 0.0f64, 0.0f64);
     let mut labelled: Vec<(f32, bool, bool)> = Vec::new();
     let mut fms: Vec<f64> = Vec::new();
+    let mut dfms: Vec<f64> = Vec::new();
     let (mut meter_ok, mut meter_n) = (0usize, 0usize);
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         let entry: serde_json::Value = serde_json::from_str(line).expect("manifest line");
@@ -176,11 +175,14 @@ fn main() {
             let bytes: Vec<u8> = rhythm.onset_envelope.iter().flat_map(|v| v.to_le_bytes()).collect();
             std::fs::write(d.join(format!("{id}.env")), bytes).expect("dump");
             let os = analyzer_core::rhythm::onset_strength(&y, SR, &config.onset).expect("onsets");
-            for (ext, agg) in [("menv", FluxAggregate::Median)] {
-                let e = superflux(&os.spectrogram, config.onset.max_filter_half_width, config.onset.diff_lag, agg);
-                let bytes: Vec<u8> = e.iter().flat_map(|v| v.to_le_bytes()).collect();
-                std::fs::write(d.join(format!("{id}.{ext}")), bytes).expect("dump");
-            }
+            let e = superflux(
+                &os.spectrogram,
+                config.onset.max_filter_half_width,
+                config.onset.diff_lag,
+                FluxAggregate::Median,
+            );
+            let bytes: Vec<u8> = e.iter().flat_map(|v| v.to_le_bytes()).collect();
+            std::fs::write(d.join(format!("{id}.menv")), bytes).expect("dump");
         }
         let beat_times: Vec<f64> = rhythm.beats.iter().map(|b| b.start).collect();
         let record = serde_json::json!({
@@ -206,6 +208,10 @@ fn main() {
             fms.push(f);
             note += &format!(" F {f:.3}");
             if let Some(db) = entry["downbeats"].as_str().and_then(|p| read_times(&base.join(p))) {
+                let bar_times: Vec<f64> = rhythm.bars.iter().map(|b| b.start).collect();
+                let fd = f_measure(&db, &bar_times);
+                dfms.push(fd);
+                note += &format!(" downbeat F {fd:.3}");
                 if let Some(m) = reference_meter(reference, &db) {
                     meter_n += 1;
                     meter_ok += (m == rhythm.time_signature as usize) as usize;
@@ -237,6 +243,9 @@ fn main() {
     }
     if !fms.is_empty() {
         println!("beats: n {}  mean F-measure {:.3}", fms.len(), fms.iter().sum::<f64>() / fms.len() as f64);
+    }
+    if !dfms.is_empty() {
+        println!("downbeats: n {}  mean F-measure {:.3}", dfms.len(), dfms.iter().sum::<f64>() / dfms.len() as f64);
     }
     if meter_n > 0 {
         println!("time signature: {meter_ok}/{meter_n} correct");
