@@ -3,15 +3,17 @@
 //!
 //! Pipeline of [`estimate_key`]:
 //! 1. STFT magnitude (`n_fft`, `hop_length`, Hann), non-finite samples read as zero;
-//! 2. spectral whitening by the local mean ([`whitening`]), so that sinusoidal peaks stand
-//!    out of drums and noise and a peak threshold relative to the envelope drops most
-//!    percussive peaks;
+//! 2. per frame, the share of in-band energy in bins standing [`KeyConfig::gate_ratio`] above
+//!    their local-mean envelope (spectral whitening, [`whitening`]): the frame's *tonal
+//!    fraction*, low for drum hits and noise. The spectrum itself is whitened only with
+//!    [`SpectralWhitening::LocalMean`] (off by default, see there);
 //! 3. HPCP with tuning estimation and harmonic weighting ([`crate::spectral::chroma`],
-//!    Gómez 2006) on the whitened peaks;
-//! 4. frame weighting by tonal salience (the frame's whitened HPCP energy to the power
-//!    [`KeyConfig::salience_exponent`]);
+//!    Gómez 2006), peaks from [`KeyConfig::fmin`] (above kick drums) to [`KeyConfig::fmax`];
+//! 4. frame weighting by tonal salience: `energy^salience_exponent ·
+//!    tonal_fraction^tonal_fraction_exponent`, which suppresses percussive frames;
 //! 5. key by profile correlation ([`key`]), over the whole track or by segment vote, with
-//!    explicit relative/parallel margins for the confidences and `key = −1` for atonal input.
+//!    relative/parallel margins for the confidences and `key = −1` for atonal input
+//!    (tonalness, tuning concentration and correlation thresholds).
 //!
 //! # References
 //! - E. Gómez, "Tonal description of music audio signals", PhD thesis, UPF, 2006.
