@@ -142,6 +142,8 @@ pub struct Chromagram {
 #[derive(Debug, Clone)]
 pub struct Hpcp {
     config: HpcpConfig,
+    /// `log2(h)` for `h = 1 … n_harmonics`.
+    harmonic_octaves: Vec<f32>,
 }
 
 impl Hpcp {
@@ -151,7 +153,8 @@ impl Hpcp {
     /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
     pub fn new(config: HpcpConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Self { config })
+        let harmonic_octaves = (1..=config.n_harmonics).map(|h| (h as f32).log2()).collect();
+        Ok(Self { config, harmonic_octaves })
     }
 
     /// The configuration.
@@ -203,12 +206,13 @@ impl Hpcp {
         let bins_per_semitone = size / 12.0;
         let c_hz = reference_hz * 2f32.powf(-C_TO_A_SEMITONES / 12.0);
         let half_window_bins = 0.5 * cfg.window_semitones * bins_per_semitone;
+        let inv_c_hz = 1.0 / c_hz;
         for p in frame_peaks {
             let energy = p.magnitude * p.magnitude;
-            let octaves = (p.frequency / c_hz).log2();
+            let octaves = (p.frequency * inv_c_hz).log2();
             let mut weight = energy;
-            for h in 1..=cfg.n_harmonics {
-                let pos = ((octaves - (h as f32).log2()) * size).rem_euclid(size);
+            for (h_octaves, _) in self.harmonic_octaves.iter().zip(0..cfg.n_harmonics) {
+                let pos = ((octaves - h_octaves) * size).rem_euclid(size);
                 match cfg.weighting {
                     HpcpWeighting::Nearest => {
                         let j = (pos.round() as usize) % cfg.size;

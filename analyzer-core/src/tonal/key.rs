@@ -155,6 +155,7 @@ pub(crate) struct DecisionParams {
     pub min_tuning_concentration: f32,
     pub key_margin_scale: f32,
     pub mode_margin_scale: f32,
+    pub relative_margin: f32,
 }
 
 /// Salience-weighted mean of `frames` over `range`; `None` when the weights sum to zero.
@@ -188,11 +189,12 @@ fn argmax(x: &[f32]) -> usize {
 
 /// Decides key and mode from per-frame pitch-class vectors and their salience weights.
 /// `tonal` is the track's `(tonalness, tuning concentration)` when known (audio input),
-/// `None` otherwise.
+/// `None` otherwise; `bass` the per-frame bass pitch-class vectors when known.
 pub(crate) fn decide(
     frames: &[[f32; PITCH_CLASSES]],
     weights: &[f32],
     tonal: Option<(f32, f32)>,
+    bass: Option<&[[f32; PITCH_CLASSES]]>,
     templates: &KeyTemplates,
     p: &DecisionParams,
 ) -> KeyEstimate {
@@ -203,10 +205,20 @@ pub(crate) fn decide(
     if r.iter().all(|&v| v == 0.0) {
         return KeyEstimate::NONE;
     }
-    let best = match p.aggregation {
+    let mut best = match p.aggregation {
         KeyAggregation::Global => argmax(&r),
         KeyAggregation::SegmentVote => segment_vote(frames, weights, templates, p.frames_per_segment, &r),
     };
+    // Relative keys share their pitch classes: when the profile barely separates them, the
+    // tonic is the one the bass dwells on.
+    if let Some(bass_profile) = bass.and_then(|b| weighted_profile(b, weights)) {
+        let rel = relative(best);
+        if r[best] - r[rel] < p.relative_margin
+            && bass_profile[key_of_index(rel).0] > bass_profile[key_of_index(best).0]
+        {
+            best = rel;
+        }
+    }
     let strength = r[best];
     let atonal = tonal.is_some_and(|(t, c)| !(t >= p.min_tonalness && c >= p.min_tuning_concentration));
     if strength < p.min_strength || atonal {
@@ -272,6 +284,7 @@ mod tests {
             min_tuning_concentration: 0.0,
             key_margin_scale: 0.1,
             mode_margin_scale: 0.1,
+            relative_margin: 0.1,
         }
     }
 
@@ -307,7 +320,7 @@ mod tests {
             for tonic in 0..12 {
                 let frames = vec![shaped(tonic, mode); 8];
                 for aggregation in [KeyAggregation::Global, KeyAggregation::SegmentVote] {
-                    let k = decide(&frames, &[1.0; 8], None, &t, &DecisionParams { aggregation, ..params() });
+                    let k = decide(&frames, &[1.0; 8], None, None, &t, &DecisionParams { aggregation, ..params() });
                     assert_eq!((k.key, k.mode), (tonic as i8, mode));
                     assert!((k.strength - 1.0).abs() < 1e-4);
                     assert!(k.key_confidence > 0.5 && k.key_confidence <= 1.0);
@@ -321,19 +334,19 @@ mod tests {
     fn empty_flat_nan_and_zero_weight_inputs_give_no_key() {
         let t = KeyTemplates::new(KeyProfile::Temperley);
         let p = params();
-        assert_eq!(decide(&[], &[], None, &t, &p), KeyEstimate::NONE);
-        assert_eq!(decide(&[[1.0; 12]; 3], &[1.0; 3], None, &t, &p), KeyEstimate::NONE);
-        assert_eq!(decide(&[[f32::NAN; 12]; 3], &[1.0; 3], None, &t, &p), KeyEstimate::NONE);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[0.0; 3], None, &t, &p), KeyEstimate::NONE);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[f32::NAN; 3], None, &t, &p), KeyEstimate::NONE);
+        assert_eq!(decide(&[], &[], None, None, &t, &p), KeyEstimate::NONE);
+        assert_eq!(decide(&[[1.0; 12]; 3], &[1.0; 3], None, None, &t, &p), KeyEstimate::NONE);
+        assert_eq!(decide(&[[f32::NAN; 12]; 3], &[1.0; 3], None, None, &t, &p), KeyEstimate::NONE);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[0.0; 3], None, None, &t, &p), KeyEstimate::NONE);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[f32::NAN; 3], None, None, &t, &p), KeyEstimate::NONE);
         // Low tonalness vetoes a clear profile.
         let veto = DecisionParams { min_tonalness: 1.0, ..p };
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((0.5, 1.0)), &t, &veto).key, NO_KEY);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((f32::NAN, 1.0)), &t, &veto).key, NO_KEY);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((2.0, 1.0)), &t, &veto).key, 0);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((0.5, 1.0)), None, &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((f32::NAN, 1.0)), None, &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((2.0, 1.0)), None, &t, &veto).key, 0);
         // So does a low tuning concentration.
         let veto = DecisionParams { min_tuning_concentration: 0.5, ..p };
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((1.0, 0.1)), &t, &veto).key, NO_KEY);
+        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((1.0, 0.1)), None, &t, &veto).key, NO_KEY);
     }
 
     #[test]
@@ -345,8 +358,29 @@ mod tests {
         let mut w = vec![1.0; 12];
         w.extend(vec![2.5; 4]);
         let p = DecisionParams { aggregation: KeyAggregation::SegmentVote, ..params() };
-        let k = decide(&frames, &w, None, &t, &p);
+        let k = decide(&frames, &w, None, None, &t, &p);
         assert_eq!((k.key, k.mode), (7, MAJOR));
+    }
+
+    #[test]
+    fn bass_resolves_a_close_relative_pair() {
+        let t = KeyTemplates::new(KeyProfile::Krumhansl);
+        // An even mix of C major and A minor profiles: close call between the relatives.
+        let mix: Vec<f32> = shaped(0, MAJOR).iter().zip(shaped(9, MINOR)).map(|(a, b)| 0.5 * (a + b)).collect();
+        let mut frame = [0.0; 12];
+        frame.copy_from_slice(&mix);
+        let p = params();
+        let mut bass_on_a = [0.1f32; 12];
+        bass_on_a[9] = 1.0;
+        let mut bass_on_c = [0.1f32; 12];
+        bass_on_c[0] = 1.0;
+        let a = decide(&[frame; 4], &[1.0; 4], None, Some(&[bass_on_a; 4]), &t, &p);
+        let c = decide(&[frame; 4], &[1.0; 4], None, Some(&[bass_on_c; 4]), &t, &p);
+        assert_eq!((a.key, a.mode), (9, MINOR));
+        assert_eq!((c.key, c.mode), (0, MAJOR));
+        // A clear profile is not overturned by the bass.
+        let clear = decide(&[shaped(0, MAJOR); 4], &[1.0; 4], None, Some(&[bass_on_a; 4]), &t, &p);
+        assert_eq!((clear.key, clear.mode), (0, MAJOR));
     }
 
     #[test]

@@ -32,8 +32,9 @@ pub enum KeyProfile {
     Temperley,
     /// Faraldo et al. (2016), EDM corpus average.
     Edma,
-    /// Faraldo et al. (2017), EDM profiles with gated non-diatonic degrees. The default: best
-    /// on both development sets (EDM previews and rendered pop), see the crate's key notes.
+    /// Faraldo et al. (2017), EDM profiles with gated non-diatonic degrees. The default: on
+    /// the development sets (GiantSteps EDM previews / rendered POP909) it gave MIREX scores
+    /// of 0.433 / 0.850 against 0.385 / 0.860 for the consensus and 0.339 / 0.72 for edma.
     #[default]
     Bgate,
     /// The mean of the z-scored Krumhansl, Temperley, edma and bgate profiles: a consensus of

@@ -46,6 +46,51 @@ pub fn whiten_in_place(magnitude: &mut [f32], half_width: usize, floor: f32, pre
     }
 }
 
+/// The energy `Σ X[k]²` over `band` and the part of it in bins whose whitened value
+/// `X[k] / max(local mean, floor)` is at least `ratio` — the same test as
+/// [`whiten_in_place`] followed by a threshold, without writing the whitened spectrum.
+/// Returns `(tonal, total)`; non-finite bins count as zero.
+pub fn tonal_energy(
+    magnitude: &[f32],
+    band: std::ops::Range<usize>,
+    half_width: usize,
+    floor: f32,
+    ratio: f32,
+    prefix: &mut Vec<f64>,
+) -> (f64, f64) {
+    let n = magnitude.len();
+    let (lo, hi) = (band.start.min(n), band.end.min(n));
+    if lo >= hi {
+        return (0.0, 0.0);
+    }
+    let ext_lo = lo.saturating_sub(half_width);
+    let ext_hi = (hi + half_width).min(n);
+    prefix.clear();
+    prefix.push(0.0);
+    let mut acc = 0.0f64;
+    for &v in &magnitude[ext_lo..ext_hi] {
+        acc += if v.is_finite() { f64::from(v) } else { 0.0 };
+        prefix.push(acc);
+    }
+    let floor = f64::from(if floor.is_finite() && floor > 0.0 { floor } else { f32::MIN_POSITIVE });
+    let ratio = f64::from(ratio);
+    let (mut tonal, mut total) = (0.0f64, 0.0f64);
+    for k in lo..hi {
+        let v = magnitude[k];
+        if !v.is_finite() {
+            continue;
+        }
+        let (a, b) = (k.saturating_sub(half_width).max(ext_lo), (k + half_width + 1).min(ext_hi));
+        let mean = ((prefix[b - ext_lo] - prefix[a - ext_lo]) / (b - a) as f64).max(floor);
+        let v = f64::from(v);
+        total += v * v;
+        if v >= ratio * mean {
+            tonal += v * v;
+        }
+    }
+    (tonal, total)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -79,6 +124,36 @@ mod tests {
         let mut quiet = vec![1e-9f32; 16];
         whiten_in_place(&mut quiet, 2, 1e-6, &mut buf);
         assert!(quiet.iter().all(|&v| v <= 1e-3));
+    }
+
+    #[test]
+    fn tonal_energy_agrees_with_whitening_and_a_threshold() {
+        let mut s = 99u32;
+        let x: Vec<f32> = (0..300)
+            .map(|k| {
+                s ^= s << 13;
+                s ^= s >> 17;
+                s ^= s << 5;
+                (s % 1000) as f32 / 1000.0 + if k % 37 == 0 { 20.0 } else { 0.0 }
+            })
+            .collect();
+        let mut buf = Vec::new();
+        let mut w = x.clone();
+        whiten_in_place(&mut w, 7, 1e-6, &mut buf);
+        let (mut want_t, mut want_all) = (0.0f64, 0.0f64);
+        for k in 40..250 {
+            let e = f64::from(x[k]) * f64::from(x[k]);
+            want_all += e;
+            if w[k] >= 3.0 {
+                want_t += e;
+            }
+        }
+        let (t, all) = tonal_energy(&x, 40..250, 7, 1e-6, 3.0, &mut buf);
+        assert!((t - want_t).abs() < 1e-6 * want_all && (all - want_all).abs() < 1e-6 * want_all);
+        assert!(t > 0.0 && t < all);
+        assert_eq!(tonal_energy(&x, 250..40, 7, 1e-6, 3.0, &mut buf), (0.0, 0.0));
+        assert_eq!(tonal_energy(&[], 0..10, 7, 1e-6, 3.0, &mut buf), (0.0, 0.0));
+        assert_eq!(tonal_energy(&[0.0; 50], 0..50, 3, 1e-6, 3.0, &mut buf), (0.0, 0.0));
     }
 
     #[test]

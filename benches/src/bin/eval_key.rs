@@ -97,6 +97,8 @@ fn apply(cfg: &mut KeyConfig, spec: &str) -> Result<(), String> {
             "segment_seconds" => cfg.segment_seconds = f()?,
             "min_strength" => cfg.min_strength = f()?,
             "min_tonalness" => cfg.min_tonalness = f()?,
+            "bass_fmax" => cfg.bass_fmax = f()?,
+            "relative_margin" => cfg.relative_margin = f()?,
             "min_tuning_concentration" => cfg.min_tuning_concentration = f()?,
             _ => return Err(format!("unknown field {k}")),
         }
