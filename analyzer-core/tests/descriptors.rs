@@ -242,6 +242,38 @@ mod descriptors {
         assert!(d.liveness > 0.99);
     }
 
+    /// Regression tolerance against the stored descriptor values (SIMD paths round differently).
+    const REGRESSION_TOLERANCE: f64 = 0.01;
+
+    #[test]
+    fn regression_against_stored_values() {
+        let text = std::fs::read_to_string(testdata().join("descriptors/descriptor_reference.json")).unwrap();
+        let refs: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut checked = 0;
+        for (file, want) in refs.as_object().unwrap() {
+            if file.starts_with('_') {
+                continue;
+            }
+            let d = describe_file(file);
+            let got = [
+                ("loudness", d.loudness),
+                ("energy", d.energy),
+                ("danceability", d.danceability),
+                ("speechiness", d.speechiness),
+                ("acousticness", d.acousticness),
+                ("instrumentalness", d.instrumentalness),
+                ("liveness", d.liveness),
+                ("valence", d.valence),
+            ];
+            for (k, v) in got {
+                let w = want[k].as_f64().unwrap();
+                assert!((f64::from(v) - w).abs() <= REGRESSION_TOLERANCE, "{file} {k}: {v} vs stored {w}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 4);
+    }
+
     #[test]
     fn deterministic() {
         let audio = load_path(testdata().join("descriptors/desc_music_live.flac"), &LoadConfig::default()).unwrap();
