@@ -233,8 +233,10 @@ mod descriptors {
     #[test]
     fn user_model_recalibrates() {
         // A user model with one term flips liveness for the same file.
-        let mut model = DescriptorModel::default();
-        model.liveness = serde_json::from_str(r#"{"bias": 5.0, "terms": []}"#).unwrap();
+        let model = DescriptorModel {
+            liveness: serde_json::from_str(r#"{"bias": 5.0, "terms": []}"#).unwrap(),
+            ..DescriptorModel::default()
+        };
         let cfg =
             DescriptorConfig { model: DescriptorModel::from_json(&model.to_json()).unwrap(), ..Default::default() };
         let y: Vec<f32> = (0..SR as usize * 2).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();

@@ -579,10 +579,11 @@ impl FeatureExtractor {
             let (h, f0) = if e > 0.0 && self.irfft.process_with_scratch(&mut spec, &mut acf, &mut scratch).is_ok() {
                 let r0 = acf[0].max(f32::MIN_POSITIVE);
                 let mut best = (0.0f32, lag_min);
-                for lag in lag_min..=lag_max {
-                    let r = acf[lag] * self.inv_window_acf[lag] / r0;
+                let lags = acf[lag_min..=lag_max].iter().zip(&self.inv_window_acf[lag_min..=lag_max]);
+                for (i, (&a, &inv)) in lags.enumerate() {
+                    let r = a * inv / r0;
                     if r > best.0 {
-                        best = (r, lag);
+                        best = (r, lag_min + i);
                     }
                 }
                 (best.0.min(1.0), self.sr as f32 / best.1 as f32)
