@@ -233,13 +233,47 @@ mod descriptors {
     #[test]
     fn user_model_recalibrates() {
         // A user model with one term flips liveness for the same file.
-        let mut model = DescriptorModel::default();
-        model.liveness = serde_json::from_str(r#"{"bias": 5.0, "terms": []}"#).unwrap();
+        let model = DescriptorModel {
+            liveness: serde_json::from_str(r#"{"bias": 5.0, "terms": []}"#).unwrap(),
+            ..DescriptorModel::default()
+        };
         let cfg =
             DescriptorConfig { model: DescriptorModel::from_json(&model.to_json()).unwrap(), ..Default::default() };
         let y: Vec<f32> = (0..SR as usize * 2).map(|i| 0.3 * (i as f32 * 0.05).sin()).collect();
         let d = compute_descriptors(&y, SR, None, &MusicalContext::default(), &cfg).unwrap();
         assert!(d.liveness > 0.99);
+    }
+
+    /// Regression tolerance against the stored descriptor values (SIMD paths round differently).
+    const REGRESSION_TOLERANCE: f64 = 0.01;
+
+    #[test]
+    fn regression_against_stored_values() {
+        let text = std::fs::read_to_string(testdata().join("descriptors/descriptor_reference.json")).unwrap();
+        let refs: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let mut checked = 0;
+        for (file, want) in refs.as_object().unwrap() {
+            if file.starts_with('_') {
+                continue;
+            }
+            let d = describe_file(file);
+            let got = [
+                ("loudness", d.loudness),
+                ("energy", d.energy),
+                ("danceability", d.danceability),
+                ("speechiness", d.speechiness),
+                ("acousticness", d.acousticness),
+                ("instrumentalness", d.instrumentalness),
+                ("liveness", d.liveness),
+                ("valence", d.valence),
+            ];
+            for (k, v) in got {
+                let w = want[k].as_f64().unwrap();
+                assert!((f64::from(v) - w).abs() <= REGRESSION_TOLERANCE, "{file} {k}: {v} vs stored {w}");
+            }
+            checked += 1;
+        }
+        assert_eq!(checked, 4);
     }
 
     #[test]

@@ -28,7 +28,14 @@ fn bench(c: &mut Criterion) {
     let y = signal(22_050, 30.0);
     let cfg = DescriptorConfig::default();
     let ctx = MusicalContext::default();
+    // As the pipeline calls it: loudness already measured by the decoder.
+    let stats =
+        analyzer_core::descriptors::measure_loudness(&y, 22_050, &[ChannelRole::Front], &LoudnessConfig::default())
+            .unwrap();
     c.bench_function("compute_descriptors_30s_22k", |b| {
+        b.iter(|| compute_descriptors(std::hint::black_box(&y), 22_050, Some(&stats), &ctx, &cfg).unwrap())
+    });
+    c.bench_function("compute_descriptors_30s_22k_mono_loudness_fallback", |b| {
         b.iter(|| compute_descriptors(std::hint::black_box(&y), 22_050, None, &ctx, &cfg).unwrap())
     });
 

@@ -387,17 +387,13 @@ def main():
     ap.add_argument("--work", default="/tmp/descriptor-calib")
     ap.add_argument("--binary", default=os.path.join(ROOT, "target", "release", "descriptor_features"))
     ap.add_argument("--write", action="store_true", help="write analyzer-core/src/descriptors/model.json")
-    ap.add_argument("--reuse", action="store_true", help="reuse WORK/clips.jsonl and features.jsonl")
+    ap.add_argument("--reuse", action="store_true", help="reuse the clips of WORK/clips.jsonl (features are recomputed)")
     a = ap.parse_args()
     if a.reuse:
         clips = [json.loads(l) for l in open(os.path.join(a.work, "clips.jsonl"))]
-        feats = {}
-        for line in open(os.path.join(a.work, "features.jsonl")):
-            r = json.loads(line)
-            feats[r["path"]] = r["features"]
     else:
         clips = build(a.evaldata, a.work)
-        feats = features(a.work, clips, a.binary)
+    feats = features(a.work, clips, a.binary)
     model, report = fit_all(clips, feats)
     out = os.path.join(a.work, "model.json")
     for path in [out] + ([os.path.join(ROOT, "analyzer-core", "src", "descriptors", "model.json")] if a.write else []):

@@ -81,6 +81,9 @@ pub struct FeatureConfig {
     pub voice_band_hz: (f32, f32),
     /// f0 search range in Hz for harmonicity and pitch.
     pub f0_range_hz: (f32, f32),
+    /// Harmonicity and f0 are computed on every `pitch_frame_stride`-th frame (the inverse FFT
+    /// is about a third of the cost of the pass).
+    pub pitch_frame_stride: usize,
     /// A frame is voiced when its harmonicity exceeds this.
     pub voicing_threshold: f32,
     /// Consecutive voiced frames closer than this (semitones) count as a stable pitch.
@@ -121,6 +124,7 @@ impl Default for FeatureConfig {
             low_freq_hz: 150.0,
             voice_band_hz: (300.0, 3400.0),
             f0_range_hz: (80.0, 800.0),
+            pitch_frame_stride: 2,
             voicing_threshold: 0.6,
             pitch_stable_semitones: 0.5,
             modulation_band_hz: (3.0, 6.0),
@@ -159,6 +163,7 @@ impl FeatureConfig {
         check::ordered_range("voice_band_hz", self.voice_band_hz.0, self.voice_band_hz.1)?;
         check::ordered_range("f0_range_hz", self.f0_range_hz.0, self.f0_range_hz.1)?;
         check::positive_f32("f0_range_hz", self.f0_range_hz.0)?;
+        check::at_least("pitch_frame_stride", self.pitch_frame_stride, 1)?;
         if !(self.voicing_threshold > 0.0 && self.voicing_threshold < 1.0) {
             return Err(AnalyzerError::invalid("voicing_threshold", "must be in (0, 1)"));
         }
@@ -292,7 +297,7 @@ pub struct FeatureExtractor {
     /// DCT-II basis, `n_mfcc × n_mels` (rows for coefficients 1..=n_mfcc).
     dct: Vec<f32>,
     /// Window autocorrelation `r_w(τ) / r_w(0)`.
-    window_acf: Vec<f32>,
+    inv_window_acf: Vec<f32>,
     /// Power normalisation: a full-scale sine's peak bin reads 1/4 after it.
     power_norm: f32,
     /// Scales Slaney-normalised mel energies (densities per Hz) to mean power per bin.
@@ -354,11 +359,13 @@ impl FeatureExtractor {
         let power_norm = if wsum > 0.0 { 1.0 / (wsum * wsum) } else { 1.0 };
         let n = win.len();
         let r0: f32 = win.iter().map(|w| w * w).sum::<f32>().max(f32::MIN_POSITIVE);
-        let window_acf = (0..n / 2 + 1)
-            .map(|lag| win[..n - lag].iter().zip(&win[lag..]).map(|(a, b)| a * b).sum::<f32>() / r0)
+        let inv_window_acf = (0..n / 2 + 1)
+            .map(|lag| {
+                r0 / win[..n - lag].iter().zip(&win[lag..]).map(|(a, b)| a * b).sum::<f32>().max(f32::MIN_POSITIVE)
+            })
             .collect();
         let mel_to_bin_power = sr as f32 / config.n_fft as f32;
-        Ok(Self { config, sr, stft, irfft, mel, dct, window_acf, power_norm, mel_to_bin_power })
+        Ok(Self { config, sr, stft, irfft, mel, dct, inv_window_acf, power_norm, mel_to_bin_power })
     }
 
     /// The configuration.
@@ -406,11 +413,13 @@ impl FeatureExtractor {
         let voiced: Vec<bool> =
             (0..db.len()).map(|t| db[t] > gate && frames.harmonicity[t] > cfg.voicing_threshold).collect();
         let n_voiced = active.iter().filter(|&&t| voiced[t]).count();
+        let pitch_active: Vec<usize> = active.iter().copied().filter(|&t| frames.harmonicity[t].is_finite()).collect();
+        let stride = cfg.pitch_frame_stride;
         let (mut pairs, mut stable) = (0usize, 0usize);
-        for t in 1..voiced.len() {
-            if voiced[t] && voiced[t - 1] {
+        for t in stride..voiced.len() {
+            if voiced[t] && voiced[t - stride] {
                 pairs += 1;
-                let d = SEMITONES * (frames.f0[t] / frames.f0[t - 1]).log2().abs();
+                let d = SEMITONES * (frames.f0[t] / frames.f0[t - stride]).log2().abs();
                 if d < cfg.pitch_stable_semitones {
                     stable += 1;
                 }
@@ -468,8 +477,12 @@ impl FeatureExtractor {
             flatness: mean_over(&frames.flatness),
             entropy: mean_over(&frames.entropy),
             flux: mean_over(&frames.flux) / cfg.n_mels as f32,
-            harmonicity: mean_over(&frames.harmonicity),
-            voiced_ratio: n_voiced as f32 / active.len() as f32,
+            harmonicity: if pitch_active.is_empty() {
+                0.0
+            } else {
+                pitch_active.iter().map(|&t| frames.harmonicity[t]).sum::<f32>() / pitch_active.len() as f32
+            },
+            voiced_ratio: if pitch_active.is_empty() { 0.0 } else { n_voiced as f32 / pitch_active.len() as f32 },
             pitch_stability: if pairs == 0 { 0.0 } else { stable as f32 / pairs as f32 },
             vocal_band_ratio: mean_over(&frames.voice_ratio_view()),
             modulation_4hz,
@@ -534,17 +547,16 @@ impl FeatureExtractor {
             // Mel: flatness, entropy, flux, MFCC.
             self.mel.apply_frame(&power, &mut melv);
             let msum = simd::sum(&melv).max(f32::MIN_POSITIVE);
+            // Entropy of q = m / S from the same logs: −Σ q ln q = ln S − Σ m ln m / S.
             let mut log_mean = 0.0;
-            let mut ent = 0.0;
+            let mut m_ln_m = 0.0;
             for ((l, ln), &m) in logmel.iter_mut().zip(lnmel.iter_mut()).zip(&melv) {
                 *ln = (m + LOG_EPS).ln();
                 log_mean += *ln;
+                m_ln_m += m * *ln;
                 *l = m;
-                let q = m / msum;
-                if q > 0.0 {
-                    ent -= q * q.ln();
-                }
             }
+            let ent = (msum.ln() - m_ln_m / msum).max(0.0);
             log_mean /= n_mels as f32;
             fr.flatness.push(if e > 0.0 { (log_mean.exp() / (msum / n_mels as f32)).min(1.0) } else { 0.0 });
             fr.entropy.push(if e > 0.0 { ent / (n_mels as f32).ln() } else { 0.0 });
@@ -554,17 +566,24 @@ impl FeatureExtractor {
             for k in 0..cfg.n_mfcc {
                 fr.mfcc.push(simd::dot(&self.dct[k * n_mels..(k + 1) * n_mels], &lnmel));
             }
-            // Window-corrected autocorrelation from the power spectrum.
+            // Window-corrected autocorrelation from the power spectrum, every
+            // `pitch_frame_stride`-th frame (NaN marks the frames skipped).
+            if t % cfg.pitch_frame_stride != 0 {
+                fr.harmonicity.push(f32::NAN);
+                fr.f0.push(f32::NAN);
+                return;
+            }
             for (s, &p) in spec.iter_mut().zip(&power) {
                 *s = Complex32::new(p, 0.0);
             }
             let (h, f0) = if e > 0.0 && self.irfft.process_with_scratch(&mut spec, &mut acf, &mut scratch).is_ok() {
                 let r0 = acf[0].max(f32::MIN_POSITIVE);
                 let mut best = (0.0f32, lag_min);
-                for lag in lag_min..=lag_max {
-                    let r = acf[lag] / (r0 * self.window_acf[lag].max(f32::MIN_POSITIVE));
+                let lags = acf[lag_min..=lag_max].iter().zip(&self.inv_window_acf[lag_min..=lag_max]);
+                for (i, (&a, &inv)) in lags.enumerate() {
+                    let r = a * inv / r0;
                     if r > best.0 {
-                        best = (r, lag);
+                        best = (r, lag_min + i);
                     }
                 }
                 (best.0.min(1.0), self.sr as f32 / best.1 as f32)

@@ -55,7 +55,7 @@ pub const PEAK_FLOOR_DB: f32 = -120.0;
 const LOUDNESS_OFFSET_DB: f64 = -0.691;
 
 /// High-shelf pre-filter analog prototype: centre frequency in Hz (libebur128 fit of Table 1).
-const SHELF_F0_HZ: f64 = 1681.974_450_955_533;
+const SHELF_F0_HZ: f64 = 1_681.974_450_955_533;
 /// High-shelf gain in dB.
 const SHELF_GAIN_DB: f64 = 3.999_843_853_973_347;
 /// High-shelf quality factor.
@@ -75,7 +75,7 @@ const TP_TAPS: usize = 12;
 const TP_NATIVE_RATE_HZ: u32 = 192_000;
 /// The BS.1770-4 Annex 2 interpolation filter (48 taps), as its four polyphase components.
 /// Phase `p` interpolates the point `p/4` of a sample period; output `y_p[n] = Σ_k h_p[k]·x[n−k]`.
-const TP_PHASES: [[f32; TP_TAPS]; TRUE_PEAK_OVERSAMPLING] = [
+const TP_PHASES: [[f64; TP_TAPS]; TRUE_PEAK_OVERSAMPLING] = [
     [
         0.001_708_984_375,
         0.010_986_328_125,
@@ -543,7 +543,7 @@ fn true_peak_chunk(st: &mut ChannelState, x: &[f32], out: &mut Vec<f32>) {
         out.iter_mut().for_each(|v| *v = 0.0);
         for (k, &h) in phase.iter().enumerate() {
             // y[n] += h[k]·x[n−k]; x[n] sits at tp_buf[hist + n].
-            crate::simd::axpy(out, h, &st.tp_buf[hist - k..hist - k + n]);
+            crate::simd::axpy(out, h as f32, &st.tp_buf[hist - k..hist - k + n]);
         }
         st.true_peak = st.true_peak.max(abs_max_in_place(out));
     }
