@@ -23,7 +23,7 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 use analyzer_core::{ANALYZER_VERSION, AnalyzerError, ErrorKind};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use serde::Serialize;
 
 use crate::budget::{self, Budget};
@@ -40,7 +40,7 @@ pub const DEFAULT_MEMORY_BUDGET_MB: u64 = 2048;
 /// Bytes per MiB.
 pub const BYTES_PER_MB: u64 = 1024 * 1024;
 /// Progress bar template (count, rate, ETA).
-const PROGRESS_TEMPLATE: &str = "{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}";
+const PROGRESS_TEMPLATE: &str = "{bar:40} {pos}/{len} files  {rate}  ETA {eta}";
 
 /// How a batch runs.
 #[derive(Debug, Clone)]
@@ -298,7 +298,9 @@ pub fn run(
     let bar = if opts.progress && std::io::stderr().is_terminal() {
         let bar = ProgressBar::new(inputs.len() as u64);
         if let Ok(style) = ProgressStyle::with_template(PROGRESS_TEMPLATE) {
-            bar.set_style(style);
+            bar.set_style(style.with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = std::fmt::Write::write_fmt(w, format_args!("{:.1} files/s", state.per_sec()));
+            }));
         }
         bar
     } else {

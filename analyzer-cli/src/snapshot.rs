@@ -99,6 +99,7 @@ mod tests {
         assert_eq!(s.get("c").unwrap().id, "c");
         assert!(!s.contains("a"));
         let (e, dup) = Snapshot::from_records([]);
-        assert!(e.is_empty() && !dup && e.len() == 0);
+        assert!(e.is_empty() && !dup);
+        assert_eq!(e.len(), 0);
     }
 }
