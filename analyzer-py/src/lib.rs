@@ -14,6 +14,7 @@ use analyzer_core::analysis::{self, AnalysisConfig, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
+use analyzer_core::{rhythm, tonal};
 use numpy::ndarray::Array2;
 use numpy::{AllowTypeChange, Complex32, PyArray1, PyArray2, PyArrayLike1, PyUntypedArrayMethods};
 use pyo3::IntoPyObject;
@@ -438,6 +439,83 @@ impl AnalyzeBatch {
     }
 }
 
+/// Copies a 1-D array-like into float32 samples (float64 and other dtypes are converted).
+fn samples_of(y: &PyArrayLike1<'_, f32, AllowTypeChange>) -> Vec<f32> {
+    y.as_array().iter().copied().collect()
+}
+
+/// Onset strength (SuperFlux, Böck & Widmer 2013) of mono `y` at `sr` Hz: returns
+/// `(envelope float32, frame_rate)`; frame `t` is centred at `t / frame_rate` seconds.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+fn onset_strength<'py>(
+    py: Python<'py>,
+    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    sr: u32,
+) -> PyResult<(Bound<'py, PyArray1<f32>>, f32)> {
+    let samples = samples_of(&y);
+    let o = run_detached(py, move || rhythm::onset_strength(&samples, sr, &rhythm::OnsetConfig::default()))?;
+    Ok((PyArray1::from_vec(py, o.envelope), o.frame_rate))
+}
+
+/// Tempo of mono `y` at `sr` Hz: `(bpm, confidence)`; `(0.0, 0.0)` when there is no pulse or the
+/// input is shorter than 5 s.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: u32) -> PyResult<(f32, f32)> {
+    let samples = samples_of(&y);
+    let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
+    Ok((r.tempo, r.tempo_confidence))
+}
+
+/// Beats of mono `y` at `sr` Hz: `(bpm, beat_times float64 seconds, beat_confidence float32)`.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+#[allow(clippy::type_complexity)]
+fn beats<'py>(
+    py: Python<'py>,
+    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    sr: u32,
+) -> PyResult<(f32, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f32>>)> {
+    let samples = samples_of(&y);
+    let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
+    let times: Vec<f64> = r.beats.iter().map(|b| b.start).collect();
+    let conf: Vec<f32> = r.beats.iter().map(|b| b.confidence).collect();
+    Ok((r.tempo, PyArray1::from_vec(py, times), PyArray1::from_vec(py, conf)))
+}
+
+/// Pitch-class profile (HPCP, Gómez 2006) of mono `y` at `sr` Hz: `(chroma, frame_rate)` with
+/// chroma float32 of shape `(12, n_frames)` as librosa, row 0 = C, each frame's strongest class = 1.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+fn chroma<'py>(
+    py: Python<'py>,
+    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    sr: u32,
+) -> PyResult<(Bound<'py, PyArray2<f32>>, f32)> {
+    let samples = samples_of(&y);
+    let (frames, rate) = run_detached(py, move || tonal::pitch_vectors(&samples, sr, &tonal::KeyConfig::default()))?;
+    let n = frames.len();
+    let flat: Vec<f32> = frames.into_iter().flatten().collect();
+    let frames_major = Array2::from_shape_vec((n, 12), flat).expect("12 pitch classes per frame");
+    Ok((PyArray2::from_owned_array(py, frames_major.reversed_axes()), rate))
+}
+
+/// Key and mode of mono `y` at `sr` Hz, Spotify's encoding: a dict with `key` (−1…11, 0 = C,
+/// −1 none), `mode` (1 major, 0 minor), `key_confidence`, `mode_confidence`.
+#[pyfunction]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+fn key<'py>(py: Python<'py>, y: PyArrayLike1<'py, f32, AllowTypeChange>, sr: u32) -> PyResult<Bound<'py, PyDict>> {
+    let samples = samples_of(&y);
+    let k = run_detached(py, move || tonal::estimate_key(&samples, sr, &tonal::KeyConfig::default()))?;
+    let d = PyDict::new(py);
+    d.set_item("key", k.key)?;
+    d.set_item("mode", k.mode)?;
+    d.set_item("key_confidence", k.key_confidence)?;
+    d.set_item("mode_confidence", k.mode_confidence)?;
+    Ok(d)
+}
+
 /// The module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -455,6 +533,11 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(stft, m)?)?;
     m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(onset_strength, m)?)?;
+    m.add_function(wrap_pyfunction!(tempo, m)?)?;
+    m.add_function(wrap_pyfunction!(beats, m)?)?;
+    m.add_function(wrap_pyfunction!(chroma, m)?)?;
+    m.add_function(wrap_pyfunction!(key, m)?)?;
     m.add_class::<AnalyzeBatch>()?;
     Ok(())
 }

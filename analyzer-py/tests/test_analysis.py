@@ -187,3 +187,33 @@ def test_plot_when_matplotlib_is_installed():
     matplotlib.use("Agg")
     fig = aa.analyze(FORMATS / "s16.wav").plot()
     assert len(fig.axes) >= 3
+
+
+DRUMS = ROOT / "testdata" / "rhythm" / "drums_100bpm.wav"
+A_MINOR = ROOT / "testdata" / "tonal" / "a_minor_band.wav"
+
+
+def test_low_level_rhythm_functions_librosa_style():
+    y, sr = aa.load(DRUMS)
+    env, fps = aa.onset_strength(y, sr=sr)
+    assert env.dtype == np.float32 and env.ndim == 1 and fps > 0
+    assert abs(len(env) / fps - len(y) / sr) < 0.1
+    bpm, conf = aa.tempo(y, sr=sr)
+    assert abs(bpm - 100.0) < 4.0 and 0.0 <= conf <= 1.0
+    bpm2, times, beat_conf = aa.beats(y.astype(np.float64), sr=sr)
+    assert bpm2 == bpm and times.dtype == np.float64 and len(times) == len(beat_conf) >= 10
+    assert np.allclose(np.diff(times), 0.6, atol=0.03)
+    assert aa.tempo(np.zeros(100, dtype=np.float32), sr=sr) == (0.0, 0.0)
+    with pytest.raises(aa.ParameterError):
+        aa.tempo(y, sr=0)
+
+
+def test_low_level_tonal_functions_librosa_style():
+    y, sr = aa.load(A_MINOR)
+    C, rate = aa.chroma(y, sr=sr)
+    assert C.shape[0] == 12 and C.dtype == np.float32 and rate > 0
+    assert np.allclose(C.max(axis=0)[C.max(axis=0) > 0], 1.0)
+    k = aa.key(y, sr=sr)
+    assert (k["key"], k["mode"]) == (9, 0)
+    assert 0.0 <= k["key_confidence"] <= 1.0
+    assert aa.key(np.zeros(22050 * 2, dtype=np.float32), sr=sr)["key"] == -1

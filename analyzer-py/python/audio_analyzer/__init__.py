@@ -20,9 +20,14 @@ from ._core import (
     ParameterError,
     UnsupportedFormatError,
     __version__,
+    beats,
+    chroma,
     info,
+    key,
     load,
+    onset_strength,
     stft,
+    tempo,
 )
 from ._api import (
     FEATURE_FIELDS,
@@ -50,7 +55,12 @@ __all__ = [
     "ParameterError",
     "UnsupportedFormatError",
     "__version__",
+    "beats",
+    "chroma",
     "info",
+    "key",
     "load",
+    "onset_strength",
     "stft",
+    "tempo",
 ]

@@ -72,3 +72,18 @@ class AnalyzeBatch:
     def cancel(self) -> None: ...
     @property
     def delivered(self) -> int: ...
+
+def onset_strength(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[npt.NDArray[np.float32], float]:
+    """SuperFlux onset strength: ``(envelope, frame_rate)``."""
+
+def tempo(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[float, float]:
+    """``(bpm, confidence)``; ``(0.0, 0.0)`` without a pulse or under 5 s."""
+
+def beats(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float32]]:
+    """``(bpm, beat_times_seconds, beat_confidence)``."""
+
+def chroma(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[npt.NDArray[np.float32], float]:
+    """HPCP ``(chroma of shape (12, n_frames), frame_rate)``; row 0 = C, each frame's max = 1."""
+
+def key(y: npt.ArrayLike, *, sr: int = 22050) -> Dict[str, Any]:
+    """``{"key", "mode", "key_confidence", "mode_confidence"}`` in Spotify's encoding."""
