@@ -17,6 +17,11 @@ echo "== cargo test (release: the DSP tests run on real-length signals)"
 cargo test --workspace --release --all-targets
 cargo test --workspace --release --doc
 
+echo "== analyzer-core as a dependency: reduced codec set, docs without warnings, MSRV promise"
+cargo test -p analyzer-core --no-default-features --features wav,flac --test codec_features
+RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p analyzer-core --all-features
+python3 scripts/check-msrv.py
+
 echo "== python: build and install analyzer-py into .venv-test"
 PY=${PYTHON:-python3}
 if [ ! -x .venv-test/bin/python ]; then

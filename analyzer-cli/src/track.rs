@@ -126,7 +126,7 @@ pub fn analyze_hashed(input: &TrackInput, file: HashedFile, opts: &TrackOptions)
         }
         Content::Path => audio::load_path(&input.path, &opts.load)?,
     };
-    let analyzer = Analyzer::new(AnalysisConfig { load: opts.load.clone(), ..opts.analysis.clone() })?;
+    let analyzer = Analyzer::new(opts.analysis.clone().with_load(opts.load.clone()))?;
     let analysis = analyzer.analyze_decoded(decoded, Some(file.content_hash))?;
     let record = record_from_analysis(input, &analysis);
     let audio_analysis = analysis.audio_analysis();

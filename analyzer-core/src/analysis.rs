@@ -24,14 +24,114 @@ use crate::structure::{self, Section, SectionKey, SectionRhythm, Segment, Struct
 use crate::timeline::TimeInterval;
 use crate::tonal::{self, KeyConfig, KeyEstimate};
 
+/// One stage of the flat analysis (see [`Stages`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Stage {
+    /// Onset strength, tempo, beats, bars, tatums and time signature ([`crate::rhythm`]).
+    Rhythm,
+    /// Key and mode ([`crate::tonal`]).
+    Key,
+    /// The perceptual descriptors ([`crate::descriptors`]): energy, danceability, speechiness,
+    /// acousticness, instrumentalness, liveness, valence. Loudness itself is measured while
+    /// decoding and is always reported.
+    Descriptors,
+}
+
+impl Stage {
+    /// Every stage, in the order they run.
+    pub const ALL: [Stage; 3] = [Stage::Rhythm, Stage::Key, Stage::Descriptors];
+
+    fn bit(self) -> u8 {
+        match self {
+            Stage::Rhythm => 1,
+            Stage::Key => 2,
+            Stage::Descriptors => 4,
+        }
+    }
+}
+
+/// The set of stages an [`Analyzer`] runs; all of them by default. A tool that only needs
+/// the tempo (a DJ tool, say) runs `Stages::none().with(Stage::Rhythm)` and pays for nothing
+/// else.
+///
+/// The fields of a stage that did not run hold documented "not computed" values in
+/// [`AudioFeatures`]: rhythm → tempo 0, time signature 4, confidences 0 (the same as "no
+/// pulse"); key → key −1, mode 1, confidences 0 (the same as "no key"); descriptors → `NaN`
+/// for the seven 0–1 descriptors (serialized as `null` by serde_json).
+/// [`TrackAnalysis::stages`] says which stages ran.
+///
+/// ```
+/// use analyzer_core::analysis::{AnalysisConfig, Analyzer, Stage, Stages};
+/// let tempo_only = AnalysisConfig::default().with_stages(Stages::none().with(Stage::Rhythm));
+/// let analyzer = Analyzer::new(tempo_only)?;
+/// assert!(analyzer.config().stages.contains(Stage::Rhythm));
+/// assert!(!analyzer.config().stages.contains(Stage::Key));
+/// # Ok::<(), analyzer_core::AnalyzerError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Stages(u8);
+
+impl Stages {
+    /// Every stage.
+    pub const fn all() -> Self {
+        Stages(0b111)
+    }
+
+    /// No stage (decode and loudness only); add stages with [`Stages::with`].
+    pub const fn none() -> Self {
+        Stages(0)
+    }
+
+    /// This set plus `stage`.
+    #[must_use]
+    pub fn with(self, stage: Stage) -> Self {
+        Stages(self.0 | stage.bit())
+    }
+
+    /// This set without `stage`.
+    #[must_use]
+    pub fn without(self, stage: Stage) -> Self {
+        Stages(self.0 & !stage.bit())
+    }
+
+    /// Whether `stage` runs.
+    pub fn contains(self, stage: Stage) -> bool {
+        self.0 & stage.bit() != 0
+    }
+}
+
+impl Default for Stages {
+    fn default() -> Self {
+        Stages::all()
+    }
+}
+
+impl std::fmt::Debug for Stages {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(Stage::ALL.iter().filter(|s| self.contains(**s))).finish()
+    }
+}
+
 /// Configuration of a whole-track analysis: one sub-config per stage.
 ///
-/// Build it with struct-update syntax from [`AnalysisConfig::default`] or with the `with_*`
-/// methods; [`Analyzer::new`] validates it.
+/// `#[non_exhaustive]`: start from [`AnalysisConfig::default`] and change fields by assignment
+/// or with the `with_*` methods; [`Analyzer::new`] validates it.
+///
+/// ```
+/// use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+/// let mut config = AnalysisConfig::default().with_sample_rate(Some(44100)).with_timeline(true);
+/// config.load.max_duration_s = Some(600.0);
+/// let analyzer = Analyzer::new(config)?;
+/// # Ok::<(), analyzer_core::AnalyzerError>(())
+/// ```
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct AnalysisConfig {
-    /// Decoding: analysis rate (`sr`, default 22050 Hz), resampler quality, duration limit.
+    /// Decoding: analysis rate (`sr`, default 22050 Hz), resampler quality, duration limit,
+    /// loudness metering.
     pub load: LoadConfig,
+    /// Which stages run (all by default).
+    pub stages: Stages,
     /// Onset strength, tempo, beats, meter.
     pub rhythm: RhythmConfig,
     /// Key and mode.
@@ -40,8 +140,8 @@ pub struct AnalysisConfig {
     pub descriptors: DescriptorConfig,
     /// Segments, sections and fades (used when `timeline` is set).
     pub structure: StructureConfig,
-    /// Also compute the timeline (beats, bars, tatums, sections, segments, fades); the flat
-    /// features are always computed.
+    /// Also compute the timeline (beats, bars, tatums, sections, segments, fades); needs the
+    /// rhythm stage.
     pub timeline: bool,
 }
 
@@ -49,24 +149,81 @@ impl AnalysisConfig {
     /// Checks every sub-config.
     ///
     /// # Errors
-    /// [`AnalyzerError::InvalidParameter`] naming the first invalid parameter.
+    /// [`AnalyzerError::InvalidParameter`] naming the first invalid parameter, including
+    /// `timeline` when the timeline is asked for without the rhythm stage.
     pub fn validate(&self) -> Result<()> {
         self.load.validate()?;
         self.rhythm.validate()?;
         self.key.validate()?;
         self.descriptors.validate()?;
-        self.structure.validate()
+        self.structure.validate()?;
+        if self.timeline && !self.stages.contains(Stage::Rhythm) {
+            return Err(AnalyzerError::invalid("timeline", "the timeline needs the rhythm stage (beats, onsets)"));
+        }
+        Ok(())
     }
 
     /// Sets the analysis sample rate in Hz (`None` keeps each file's own rate).
+    #[must_use]
     pub fn with_sample_rate(mut self, sr: Option<u32>) -> Self {
         self.load.sr = sr;
         self
     }
 
-    /// Also compute the timeline (beats, bars, tatums).
+    /// Also compute the timeline (beats, bars, tatums, sections, segments).
+    #[must_use]
     pub fn with_timeline(mut self, timeline: bool) -> Self {
         self.timeline = timeline;
+        self
+    }
+
+    /// Sets the stages that run.
+    #[must_use]
+    pub fn with_stages(mut self, stages: Stages) -> Self {
+        self.stages = stages;
+        self
+    }
+
+    /// Replaces the decoding configuration (rate, limits, loudness metering).
+    #[must_use]
+    pub fn with_load(mut self, load: LoadConfig) -> Self {
+        self.load = load;
+        self
+    }
+
+    /// Replaces the rhythm configuration.
+    #[must_use]
+    pub fn with_rhythm(mut self, rhythm: RhythmConfig) -> Self {
+        self.rhythm = rhythm;
+        self
+    }
+
+    /// Replaces the key configuration.
+    #[must_use]
+    pub fn with_key(mut self, key: KeyConfig) -> Self {
+        self.key = key;
+        self
+    }
+
+    /// Replaces the descriptor configuration (including the model weights).
+    #[must_use]
+    pub fn with_descriptors(mut self, descriptors: DescriptorConfig) -> Self {
+        self.descriptors = descriptors;
+        self
+    }
+
+    /// Replaces the structure (segments, sections, fades) configuration.
+    #[must_use]
+    pub fn with_structure(mut self, structure: StructureConfig) -> Self {
+        self.structure = structure;
+        self
+    }
+
+    /// Sets the longest accepted input in seconds (`None`: no limit); longer input fails with
+    /// [`AnalyzerError::LimitExceeded`] unless `LoadConfig::truncate_long_input` is set.
+    #[must_use]
+    pub fn with_max_duration(mut self, seconds: Option<f64>) -> Self {
+        self.load.max_duration_s = seconds;
         self
     }
 }
@@ -135,12 +292,86 @@ impl Analyzer {
         self.analyze_decoded(decoded, None)
     }
 
+    /// Starts a streaming analysis of interleaved `f32` samples with `channels` channels at
+    /// `sample_rate` Hz: push chunks as they arrive with [`AnalysisStream::push`], then
+    /// [`AnalysisStream::finish`] runs the stages. Mixdown, loudness metering and resampling
+    /// happen as the chunks arrive, so memory holds the mono signal at the analysis rate
+    /// (≈ 5.3 MB per minute at 22050 Hz), not the input; the result equals
+    /// [`Analyzer::analyze_samples`] on the concatenated chunks.
+    ///
+    /// ```
+    /// use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+    /// let analyzer = Analyzer::new(AnalysisConfig::default())?;
+    /// let mut stream = analyzer.stream(44100, 1)?;
+    /// let tone: Vec<f32> = (0..4410).map(|i| (i as f32 * 0.0627).sin() * 0.5).collect();
+    /// for _ in 0..20 {
+    ///     stream.push(&tone)?; // 2 s of audio in 0.1 s chunks
+    /// }
+    /// let analysis = stream.finish()?;
+    /// assert_eq!(analysis.features.duration_ms, 2000);
+    /// # Ok::<(), analyzer_core::AnalyzerError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for a zero or absurd rate or channel count.
+    pub fn stream(&self, sample_rate: u32, channels: usize) -> Result<AnalysisStream> {
+        Ok(AnalysisStream {
+            analyzer: self.clone(),
+            samples: audio::SampleStream::new(sample_rate, channels, &self.config.load)?,
+        })
+    }
+
+    /// Analyses many files in parallel on rayon's global pool (feature `rayon`); results come
+    /// back in input order, one `Result` per file, so one bad file does not stop the others.
+    /// The numbers do not depend on the number of threads.
+    #[cfg(feature = "rayon")]
+    pub fn analyze_paths<P>(&self, paths: &[P]) -> Vec<Result<TrackAnalysis>>
+    where
+        P: AsRef<Path> + Sync,
+    {
+        use rayon::prelude::*;
+        paths.par_iter().map(|p| self.analyze_path(p)).collect()
+    }
+
     /// Runs every stage on audio already decoded by [`crate::audio`].
     ///
     /// # Errors
     /// Only configuration errors; any audio, however short or silent, gives a result.
     pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
         analyze_decoded(decoded, content_hash, &self.config)
+    }
+}
+
+/// A streaming analysis started by [`Analyzer::stream`]: push interleaved chunks as they
+/// arrive, then [`AnalysisStream::finish`].
+#[derive(Debug)]
+pub struct AnalysisStream {
+    analyzer: Analyzer,
+    samples: audio::SampleStream,
+}
+
+impl AnalysisStream {
+    /// Feeds interleaved samples (a chunk need not hold whole frames).
+    ///
+    /// # Errors
+    /// [`AnalyzerError::LimitExceeded`] once the stream passes the configured
+    /// `max_duration_s` (unless `truncate_long_input` is set).
+    pub fn push(&mut self, interleaved: &[f32]) -> Result<()> {
+        self.samples.push(interleaved)
+    }
+
+    /// Seconds of audio received so far.
+    pub fn duration_seconds(&self) -> f64 {
+        self.samples.duration_seconds()
+    }
+
+    /// Ends the stream and runs the analysis.
+    ///
+    /// # Errors
+    /// As [`Analyzer::analyze_decoded`].
+    pub fn finish(self) -> Result<TrackAnalysis> {
+        let decoded = self.samples.finish()?;
+        self.analyzer.analyze_decoded(decoded, None)
     }
 }
 
@@ -187,6 +418,7 @@ pub struct AudioFeatures {
 
 /// What was analysed: the source and the decode.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TrackInfo {
     /// The source as read from the container (rate, channels, codec, frames).
     pub source: audio::SourceInfo,
@@ -206,6 +438,7 @@ pub struct TrackInfo {
 
 /// The `audio-analysis` timeline.
 #[derive(Debug, Clone, Default)]
+#[non_exhaustive]
 pub struct Timeline {
     /// Bars (downbeat to downbeat).
     pub bars: Vec<TimeInterval>,
@@ -225,11 +458,15 @@ pub struct Timeline {
 
 /// Everything a whole-track analysis produces.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct TrackAnalysis {
     /// The source and decode.
     pub track: TrackInfo,
-    /// The flat features.
+    /// The flat features (fields of stages that did not run hold the values documented on
+    /// [`Stages`]).
     pub features: AudioFeatures,
+    /// The stages that ran.
+    pub stages: Stages,
     /// The timeline, when [`AnalysisConfig::timeline`] is set.
     pub timeline: Option<Timeline>,
 }
@@ -270,18 +507,25 @@ fn analyze_decoded(
 ) -> Result<TrackAnalysis> {
     let y = &decoded.samples;
     let sr = decoded.sample_rate;
-    let rhythm: Rhythm = rhythm::analyze_rhythm(y, sr, &config.rhythm)?;
-    let key: KeyEstimate = tonal::estimate_key(y, sr, &config.key)?;
+    let stages = config.stages;
+    let rhythm: Rhythm =
+        if stages.contains(Stage::Rhythm) { rhythm::analyze_rhythm(y, sr, &config.rhythm)? } else { Rhythm::none() };
+    let key: KeyEstimate =
+        if stages.contains(Stage::Key) { tonal::estimate_key(y, sr, &config.key)? } else { KeyEstimate::NONE };
     let context = MusicalContext {
-        tempo: Some(rhythm.tempo),
-        tempo_confidence: Some(rhythm.tempo_confidence),
+        tempo: stages.contains(Stage::Rhythm).then_some(rhythm.tempo),
+        tempo_confidence: stages.contains(Stage::Rhythm).then_some(rhythm.tempo_confidence),
         beat_times: rhythm.beats.iter().map(|b| b.start).collect(),
         mode: (key.key >= 0).then_some(key.mode),
-        mode_confidence: Some(key.mode_confidence),
-        key_confidence: Some(key.key_confidence),
+        mode_confidence: stages.contains(Stage::Key).then_some(key.mode_confidence),
+        key_confidence: stages.contains(Stage::Key).then_some(key.key_confidence),
     };
-    let desc: Descriptors =
-        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?;
+    let desc: Descriptors = if stages.contains(Stage::Descriptors) {
+        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?
+    } else {
+        let stats = descriptors::track_loudness(y, sr, decoded.loudness.as_ref(), &config.descriptors)?;
+        Descriptors::not_computed(stats.integrated_lufs)
+    };
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
     let features = AudioFeatures {
         duration_ms,
@@ -312,7 +556,7 @@ fn analyze_decoded(
         warnings: decoded.warnings,
         analyzer_version: crate::ANALYZER_VERSION,
     };
-    Ok(TrackAnalysis { track, features, timeline })
+    Ok(TrackAnalysis { track, features, stages, timeline })
 }
 
 /// Segments, sections and fades on top of the rhythm.

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioFeatures, TrackAnalysis};
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioFeatures, Stage, Stages, TrackAnalysis};
 
 fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata")
@@ -149,4 +149,146 @@ fn invalid_configuration_is_a_typed_error() {
     assert!(matches!(Analyzer::new(cfg), Err(analyzer_core::AnalyzerError::InvalidParameter { .. })));
     let cfg = AnalysisConfig::default().with_sample_rate(Some(0));
     assert!(Analyzer::new(cfg).is_err());
+}
+
+fn wav_interleaved(name: &str) -> (Vec<f32>, u32, usize) {
+    let mut reader = hound::WavReader::open(testdata().join(name)).unwrap();
+    let spec = reader.spec();
+    let interleaved: Vec<f32> = reader.samples::<i16>().map(|s| s.unwrap() as f32 / 32768.0).collect();
+    (interleaved, spec.sample_rate, spec.channels as usize)
+}
+
+#[test]
+fn streaming_in_any_chunking_equals_the_whole_buffer() {
+    let (interleaved, sr, channels) = wav_interleaved("formats/s16.wav");
+    assert!(channels > 1, "the fixture should exercise frames split across pushes");
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap();
+    let whole = analyzer.analyze_samples(&interleaved, sr, channels).unwrap();
+    // Odd chunk sizes split frames between pushes; 0 stands for "one sample per push over the
+    // first second, then the rest in one push".
+    for chunk in [0usize, 7, 4093, 44_101, interleaved.len()] {
+        let mut stream = analyzer.stream(sr, channels).unwrap();
+        if chunk == 0 {
+            let first = (sr as usize * channels).min(interleaved.len());
+            for s in &interleaved[..first] {
+                stream.push(std::slice::from_ref(s)).unwrap();
+            }
+            stream.push(&interleaved[first..]).unwrap();
+        } else {
+            for c in interleaved.chunks(chunk) {
+                stream.push(c).unwrap();
+            }
+        }
+        let expected_s = interleaved.len() as f64 / channels as f64 / sr as f64;
+        assert!((stream.duration_seconds() - expected_s).abs() < 1e-9);
+        let streamed = stream.finish().unwrap();
+        assert_eq!(streamed.features, whole.features, "chunk {chunk}");
+        assert_eq!(streamed.track.num_samples, whole.track.num_samples);
+        assert_eq!(streamed.track.loudness, whole.track.loudness, "chunk {chunk}");
+        let (a, b) = (streamed.timeline.unwrap(), whole.timeline.as_ref().unwrap().clone());
+        assert_eq!(a.segments, b.segments, "chunk {chunk}");
+        assert_eq!(a.beats, b.beats);
+    }
+}
+
+#[test]
+fn streaming_enforces_the_duration_limit_as_chunks_arrive() {
+    let sr = 8000u32;
+    let second = vec![0.25f32; sr as usize];
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_max_duration(Some(3.0))).unwrap();
+    let mut stream = analyzer.stream(sr, 1).unwrap();
+    for _ in 0..3 {
+        stream.push(&second).unwrap();
+    }
+    let err = stream.push(&second).unwrap_err();
+    assert_eq!(err.kind(), analyzer_core::ErrorKind::LimitExceeded, "{err}");
+
+    // With truncation the first 3 s are kept and later pushes are ignored.
+    let mut cfg = AnalysisConfig::default().with_max_duration(Some(3.0));
+    cfg.load.truncate_long_input = true;
+    let analyzer = Analyzer::new(cfg).unwrap();
+    let mut stream = analyzer.stream(sr, 1).unwrap();
+    for _ in 0..5 {
+        stream.push(&second).unwrap();
+    }
+    let a = stream.finish().unwrap();
+    assert_eq!(a.features.duration_ms, 3000);
+    assert!(a.track.warnings.iter().any(|w| w.contains("truncated")), "{:?}", a.track.warnings);
+
+    // A trailing partial frame is dropped with a warning, never a panic.
+    let analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let mut stream = analyzer.stream(sr, 2).unwrap();
+    stream.push(&[0.1, 0.2, 0.3]).unwrap();
+    let a = stream.finish().unwrap();
+    assert_eq!(a.track.source.n_frames, 1);
+    assert!(a.track.warnings.iter().any(|w| w.contains("trailing")), "{:?}", a.track.warnings);
+
+    for (rate, ch) in [(0u32, 1usize), (sr, 0), (sr, 100_000)] {
+        let err = analyzer.stream(rate, ch).unwrap_err();
+        assert_eq!(err.kind(), analyzer_core::ErrorKind::InvalidParameter, "{rate} Hz {ch} ch");
+    }
+}
+
+#[test]
+fn stages_that_do_not_run_leave_documented_values_and_cost_nothing_else() {
+    let path = testdata().join("formats/s16.flac");
+    let full = Analyzer::new(AnalysisConfig::default()).unwrap().analyze_path(&path).unwrap();
+    assert_eq!(full.stages, Stages::all());
+
+    let tempo_only = AnalysisConfig::default().with_stages(Stages::none().with(Stage::Rhythm));
+    let a = Analyzer::new(tempo_only).unwrap().analyze_path(&path).unwrap();
+    assert!(a.stages.contains(Stage::Rhythm) && !a.stages.contains(Stage::Key));
+    let f = &a.features;
+    // The rhythm is the same as in the full analysis ...
+    assert_eq!(f.tempo, full.features.tempo);
+    assert_eq!(f.tempo_confidence, full.features.tempo_confidence);
+    assert_eq!(f.time_signature, full.features.time_signature);
+    // ... the key reads "not detected", the descriptors NaN, and the loudness is still there.
+    assert_eq!((f.key, f.key_confidence, f.mode_confidence), (-1, 0.0, 0.0));
+    for v in [f.energy, f.danceability, f.speechiness, f.acousticness, f.instrumentalness, f.liveness, f.valence] {
+        assert!(v.is_nan());
+    }
+    assert_eq!(f.loudness, full.features.loudness);
+
+    let key_only = AnalysisConfig::default().with_stages(Stages::none().with(Stage::Key));
+    let k = Analyzer::new(key_only).unwrap().analyze_path(&path).unwrap();
+    assert_eq!((k.features.key, k.features.mode), (full.features.key, full.features.mode));
+    assert_eq!((k.features.tempo, k.features.tempo_confidence), (0.0, 0.0));
+
+    // Without the loudness meter in the decoder the descriptors still report a loudness.
+    let mut no_meter = AnalysisConfig::default().with_stages(Stages::none());
+    no_meter.load.loudness = None;
+    let n = Analyzer::new(no_meter).unwrap().analyze_path(&path).unwrap();
+    // (measured on the mono mixdown, so not equal to the source-channel loudness).
+    assert!(n.features.loudness.is_finite() && (-70.0..=0.0).contains(&n.features.loudness));
+    assert!(n.track.loudness.is_none());
+
+    assert_eq!(Stages::all().without(Stage::Key).with(Stage::Key), Stages::all());
+    let no_rhythm_timeline =
+        AnalysisConfig::default().with_timeline(true).with_stages(Stages::all().without(Stage::Rhythm));
+    let err = Analyzer::new(no_rhythm_timeline).unwrap_err();
+    assert_eq!(err.kind(), analyzer_core::ErrorKind::InvalidParameter);
+}
+
+#[cfg(feature = "rayon")]
+#[test]
+fn analyze_paths_keeps_input_order_and_reports_each_failure() {
+    let files: Vec<PathBuf> =
+        ["formats/s16.flac", "misc/not_audio.mp3", "formats/vorbis.ogg", "formats/missing.wav", "formats/mp3.mp3"]
+            .iter()
+            .map(|f| testdata().join(f))
+            .collect();
+    let analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
+    let results = analyzer.analyze_paths(&files);
+    assert_eq!(results.len(), files.len());
+    for (f, r) in files.iter().zip(&results) {
+        let one = analyzer.analyze_path(f);
+        match (r, one) {
+            (Ok(a), Ok(b)) => assert_eq!(a.features, b.features, "{}", f.display()),
+            (Err(a), Err(b)) => assert_eq!(a.kind(), b.kind(), "{}", f.display()),
+            _ => panic!("{}: parallel and sequential disagree", f.display()),
+        }
+    }
+    assert!(results[1].is_err() && results[3].is_err());
+    assert_eq!(results[3].as_ref().unwrap_err().kind(), analyzer_core::ErrorKind::NotFound);
 }

@@ -275,7 +275,7 @@ fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnaly
 }
 
 fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool) -> AnalysisConfig {
-    let mut cfg = AnalysisConfig { timeline, ..AnalysisConfig::default() };
+    let mut cfg = AnalysisConfig::default().with_timeline(timeline);
     if !samples {
         if let Some(sr) = sr {
             cfg.load.sr = Some(sr);

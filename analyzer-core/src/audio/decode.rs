@@ -219,32 +219,158 @@ where
 /// a multiple of `channels`; [`AnalyzerError::LimitExceeded`] as for decoded files.
 pub fn load_samples(interleaved: &[f32], sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<DecodedAudio> {
     cfg.validate()?;
+    check_raw_format(sample_rate, channels)?;
+    if interleaved.len() % channels != 0 {
+        return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
+    }
+    let mut stream = SampleStream::new(sample_rate, channels, cfg)?;
+    stream.push(interleaved)?;
+    stream.finish()
+}
+
+/// Frames per chunk when raw samples are mixed down and resampled.
+const RAW_CHUNK_FRAMES: usize = 8192;
+/// `SourceInfo::codec` of raw samples.
+const RAW_CODEC: &str = "pcm_f32";
+/// `SourceInfo::container` of raw samples.
+const RAW_CONTAINER: &str = "memory";
+
+fn check_raw_format(sample_rate: u32, channels: usize) -> Result<()> {
     if sample_rate == 0 || sample_rate > MAX_SOURCE_SAMPLE_RATE {
         return Err(AnalyzerError::invalid("sample_rate", format!("must be in 1..={MAX_SOURCE_SAMPLE_RATE}")));
     }
     if channels == 0 || channels > MAX_CHANNELS {
         return Err(AnalyzerError::invalid("channels", format!("must be in 1..={MAX_CHANNELS}")));
     }
-    if interleaved.len() % channels != 0 {
-        return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
+    Ok(())
+}
+
+/// Raw samples pushed in chunks as they arrive (from a network stream, a capture device, a
+/// decoder of the caller's own), mixed down, loudness-metered and resampled to the analysis
+/// rate chunk by chunk, exactly as [`load_samples`] does for a whole buffer: pushing the same
+/// frames in any chunking gives the same [`DecodedAudio`].
+///
+/// Memory holds the mono output at the analysis rate, not the input; the duration limit of
+/// [`LoadConfig::max_duration_s`] is enforced as the chunks arrive, so an endless stream fails
+/// early with [`AnalyzerError::LimitExceeded`] (or is cut, with `truncate_long_input`).
+///
+/// ```
+/// use analyzer_core::audio::{LoadConfig, SampleStream};
+/// let mut stream = SampleStream::new(44100, 2, &LoadConfig::default())?;
+/// let chunk = vec![0.0_f32; 2 * 4410]; // 0.1 s of stereo silence
+/// for _ in 0..10 {
+///     stream.push(&chunk)?;
+/// }
+/// let audio = stream.finish()?;
+/// assert_eq!(audio.sample_rate, 22050);
+/// assert_eq!(audio.source.n_frames, 44100);
+/// # Ok::<(), analyzer_core::AnalyzerError>(())
+/// ```
+#[derive(Debug)]
+pub struct SampleStream {
+    sink: Sink,
+    sample_rate: u32,
+    channels: usize,
+    /// Interleaved samples of an incomplete frame left over from the last push.
+    partial: Vec<f32>,
+    mono: Vec<f32>,
+    /// Set once the duration limit cut the input: later pushes are ignored.
+    done: bool,
+}
+
+impl SampleStream {
+    /// A stream of interleaved `f32` frames with `channels` channels at `sample_rate` Hz.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for an invalid `cfg`, a zero or absurd rate or
+    /// channel count.
+    pub fn new(sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<Self> {
+        cfg.validate()?;
+        check_raw_format(sample_rate, channels)?;
+        Ok(SampleStream {
+            sink: Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels))?,
+            sample_rate,
+            channels,
+            partial: Vec::new(),
+            mono: Vec::new(),
+            done: false,
+        })
     }
-    let mut sink = Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels))?;
-    let mut mono = Vec::new();
-    for chunk in interleaved.chunks(channels * 8192) {
-        mono.clear();
-        mono.extend(chunk.chunks_exact(channels).map(|f| f.iter().sum::<f32>() / channels as f32));
-        if !sink.push(&mut mono, chunk)? {
-            break;
+
+    /// Feeds interleaved samples; a chunk need not hold whole frames (the rest is kept for the
+    /// next push). Non-finite samples are replaced by 0 (counted in the warnings).
+    ///
+    /// # Errors
+    /// [`AnalyzerError::LimitExceeded`] once the input passes `max_duration_s` (unless
+    /// `truncate_long_input` is set, which keeps the first `max_duration_s` seconds and ignores
+    /// the rest).
+    pub fn push(&mut self, interleaved: &[f32]) -> Result<()> {
+        if self.done {
+            return Ok(());
         }
+        let ch = self.channels;
+        let mut rest = interleaved;
+        if !self.partial.is_empty() {
+            let need = (ch - self.partial.len()).min(rest.len());
+            self.partial.extend_from_slice(&rest[..need]);
+            rest = &rest[need..];
+            if self.partial.len() < ch {
+                return Ok(());
+            }
+            let frame = std::mem::take(&mut self.partial);
+            self.push_frames(&frame)?;
+        }
+        let whole = rest.len() / ch * ch;
+        for chunk in rest[..whole].chunks(ch * RAW_CHUNK_FRAMES) {
+            if self.done {
+                return Ok(());
+            }
+            self.push_frames(chunk)?;
+        }
+        self.partial.extend_from_slice(&rest[whole..]);
+        Ok(())
     }
-    let info = SourceInfo {
-        sample_rate,
-        channels: channels as u16,
-        codec: "pcm_f32".into(),
-        container: "memory".into(),
-        n_frames: 0,
-    };
-    sink.finish(info)
+
+    fn push_frames(&mut self, frames: &[f32]) -> Result<()> {
+        let ch = self.channels;
+        self.mono.clear();
+        self.mono.extend(frames.chunks_exact(ch).map(|f| f.iter().sum::<f32>() / ch as f32));
+        let mut mono = std::mem::take(&mut self.mono);
+        let keep_going = self.sink.push(&mut mono, frames);
+        self.mono = mono;
+        if !keep_going? {
+            self.done = true;
+        }
+        Ok(())
+    }
+
+    /// Seconds of input received so far (source frames / source rate).
+    pub fn duration_seconds(&self) -> f64 {
+        self.sink.frames_in as f64 / self.sample_rate as f64
+    }
+
+    /// Flushes the resampler and returns the decoded audio (an incomplete trailing frame is
+    /// dropped with a warning).
+    ///
+    /// # Errors
+    /// None at present; the `Result` leaves room for checks at the end of the stream.
+    pub fn finish(mut self) -> Result<DecodedAudio> {
+        if !self.partial.is_empty() {
+            self.sink.warnings.push(format!(
+                "{} trailing samples did not make a whole {}-channel frame and were dropped",
+                self.partial.len(),
+                self.channels
+            ));
+        }
+        let info = SourceInfo {
+            sample_rate: self.sample_rate,
+            channels: self.channels as u16,
+            codec: RAW_CODEC.into(),
+            container: RAW_CONTAINER.into(),
+            n_frames: 0,
+        };
+        self.sink.finish(info)
+    }
 }
 
 /// Adapts any `Read + Seek` to symphonia's `MediaSource`; `seekable: false` makes the demuxer
@@ -276,8 +402,9 @@ impl<R: Read + Seek + Send + Sync> MediaSource for ReaderSource<R> {
 }
 
 /// Receives mono source-rate chunks, resamples them and enforces the duration limit.
-struct Sink<'a> {
-    cfg: &'a LoadConfig,
+#[derive(Debug)]
+struct Sink {
+    cfg: LoadConfig,
     source_rate: u32,
     out_rate: u32,
     resampler: StreamResampler,
@@ -294,8 +421,8 @@ struct Sink<'a> {
     meter: Option<LoudnessMeter>,
 }
 
-impl<'a> Sink<'a> {
-    fn new(cfg: &'a LoadConfig, source_rate: u32, edit: Option<EditRange>, roles: &[ChannelRole]) -> Result<Self> {
+impl Sink {
+    fn new(cfg: &LoadConfig, source_rate: u32, edit: Option<EditRange>, roles: &[ChannelRole]) -> Result<Self> {
         let out_rate = cfg.sr.unwrap_or(source_rate);
         let (skip, keep) = edit.map_or((0, None), |e| e.at_rate(source_rate));
         let meter = match &cfg.loudness {
@@ -306,7 +433,7 @@ impl<'a> Sink<'a> {
             meter,
             skip,
             keep,
-            cfg,
+            cfg: cfg.clone(),
             source_rate,
             out_rate,
             resampler: StreamResampler::new(source_rate, out_rate, cfg.resample_quality)?,
@@ -563,7 +690,7 @@ fn decode_stream(
     if declared_channels > MAX_CHANNELS {
         return Err(AnalyzerError::LimitExceeded(format!("{declared_channels} channels (max {MAX_CHANNELS})")));
     }
-    let mut sink: Option<Sink<'_>> = None;
+    let mut sink: Option<Sink> = None;
     let mut info = SourceInfo {
         sample_rate: params.sample_rate.unwrap_or(0),
         channels: declared_channels as u16,

@@ -6,7 +6,7 @@ mod mp4;
 pub mod resample;
 
 pub use decode::{
-    DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SOURCE_SAMPLE_RATE, SourceInfo,
+    DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SOURCE_SAMPLE_RATE, SampleStream, SourceInfo,
     content_hash_bytes, content_hash_path, load_bytes, load_path, load_reader, load_samples,
 };
 pub use resample::{ResampleQuality, StreamResampler};

@@ -148,6 +148,23 @@ pub struct Descriptors {
     pub valence: f32,
 }
 
+impl Descriptors {
+    /// The value of a track whose descriptor stage did not run: `loudness_lufs` (measured while
+    /// decoding) and `NaN` for the seven 0–1 descriptors.
+    pub fn not_computed(loudness_lufs: f32) -> Self {
+        Descriptors {
+            loudness: loudness_lufs,
+            energy: f32::NAN,
+            danceability: f32::NAN,
+            speechiness: f32::NAN,
+            acousticness: f32::NAN,
+            instrumentalness: f32::NAN,
+            liveness: f32::NAN,
+            valence: f32::NAN,
+        }
+    }
+}
+
 impl DescriptorModel {
     /// Applies the seven models to a feature vector (`loudness` is copied from the features).
     pub fn predict(&self, x: &FeatureVector) -> Descriptors {
@@ -172,6 +189,30 @@ fn finite_or(v: Option<f32>, default: f32) -> f32 {
 /// Mode value for an unknown mode (halfway between minor 0 and major 1).
 const MODE_UNKNOWN: f32 = 0.5;
 
+/// The track loudness the descriptors use: `loudness` when the decoder measured it on the
+/// source channels, otherwise BS.1770 on the mono signal `y` (true peak skipped) plus
+/// [`DescriptorConfig::mono_loudness_offset_lu`] for the lost channel sum.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a bad loudness config or rate.
+pub fn track_loudness(
+    y: &[f32],
+    sr: u32,
+    loudness: Option<&LoudnessStats>,
+    config: &DescriptorConfig,
+) -> Result<LoudnessStats> {
+    if let Some(s) = loudness {
+        return Ok(*s);
+    }
+    // Only the integrated loudness and range are read: skip the true peak.
+    let meter_cfg = LoudnessConfig { true_peak: false, ..config.loudness.clone() };
+    let mut s = measure_loudness(y, sr, &[ChannelRole::Front], &meter_cfg)?;
+    if s.gated_blocks > 0 {
+        s.integrated_lufs += config.mono_loudness_offset_lu;
+    }
+    Ok(s)
+}
+
 /// Computes the feature vector the descriptor models read: the audio features of `y` (mono,
 /// `sr` Hz), the loudness (see [`Descriptors::loudness`]) and the musical context.
 ///
@@ -187,18 +228,7 @@ pub fn compute_features(
     config.validate()?;
     let extractor = FeatureExtractor::new(sr, config.features.clone())?;
     let f = extractor.extract(y, &context.beat_times);
-    let stats = match loudness {
-        Some(s) => *s,
-        None => {
-            // Only the integrated loudness and range are read here: skip the true peak.
-            let meter_cfg = LoudnessConfig { true_peak: false, ..config.loudness.clone() };
-            let mut s = measure_loudness(y, sr, &[ChannelRole::Front], &meter_cfg)?;
-            if s.gated_blocks > 0 {
-                s.integrated_lufs += config.mono_loudness_offset_lu;
-            }
-            s
-        }
-    };
+    let stats = track_loudness(y, sr, loudness, config)?;
     let mut x = FeatureVector::default();
     use Feature as F;
     for (feat, v) in [

@@ -108,6 +108,25 @@ pub struct Rhythm {
     pub onsets: Vec<f64>,
 }
 
+impl Rhythm {
+    /// The "no pulse" result: tempo 0, time signature 4, zero confidences, no beats, bars,
+    /// tatums, onsets or envelope. Also the value of a rhythm stage that did not run.
+    pub fn none() -> Self {
+        Rhythm {
+            tempo: 0.0,
+            tempo_confidence: 0.0,
+            time_signature: meter::DEFAULT_TIME_SIGNATURE,
+            time_signature_confidence: 0.0,
+            beats: Vec::new(),
+            bars: Vec::new(),
+            tatums: Vec::new(),
+            onset_envelope: Vec::new(),
+            onset_frame_rate: 0.0,
+            onsets: Vec::new(),
+        }
+    }
+}
+
 /// Analyses the rhythm of mono samples `y` at sample rate `sr`. See the module docs.
 ///
 /// # Errors
@@ -119,18 +138,7 @@ pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhyth
     let fps = os.frame_rate;
     let onsets = onset_detect(&os.envelope, fps, &config.onset_peaks)?;
     let duration = y.len() as f64 / sr as f64;
-    let mut rhythm = Rhythm {
-        tempo: 0.0,
-        tempo_confidence: 0.0,
-        time_signature: meter::DEFAULT_TIME_SIGNATURE,
-        time_signature_confidence: 0.0,
-        beats: Vec::new(),
-        bars: Vec::new(),
-        tatums: Vec::new(),
-        onset_envelope: Vec::new(),
-        onset_frame_rate: fps,
-        onsets,
-    };
+    let mut rhythm = Rhythm { onset_frame_rate: fps, onsets, ..Rhythm::none() };
     if duration < config.min_duration_s as f64 {
         rhythm.onset_envelope = os.envelope;
         return Ok(rhythm);

@@ -2,7 +2,7 @@
 //! timbre), sections (large-scale structure) and the fade-in/fade-out times.
 //!
 //! Each algorithm is in its own file: [`features`] (frame loudness, timbre, chroma),
-//! [`segments`], [`sections`], [`fades`]. [`crate::analysis`] runs them after the rhythm and key
+//! [`segments()`], [`sections()`], [`fades()`]. [`crate::analysis`] runs them after the rhythm and key
 //! stages, which provide the onsets, beats and the key estimator.
 
 pub mod fades;
