@@ -14,12 +14,14 @@
 //! # Ok::<(), analyzer_core::AnalyzerError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::audio::{self, DecodedAudio, LoadConfig};
-use crate::descriptors::{self, DescriptorConfig, Descriptors, MusicalContext};
+use crate::descriptors::{self, DescriptorConfig, Descriptors, FeatureExtractor, MusicalContext};
 use crate::error::{AnalyzerError, Result};
-use crate::rhythm::{self, Rhythm, RhythmConfig};
+use crate::rhythm::{self, Rhythm, RhythmConfig, SuperFlux};
 use crate::structure::{self, Section, SectionKey, SectionRhythm, Segment, StructureConfig};
 use crate::timeline::TimeInterval;
 use crate::tonal::{self, KeyConfig, KeyEstimate};
@@ -71,21 +73,54 @@ impl AnalysisConfig {
     }
 }
 
-/// The analyzer: a validated configuration, built once and shared across files and threads
-/// (`Send + Sync`; every method takes `&self`).
+/// The analyzer: a validated configuration and the stages' plans (FFT plans, windows,
+/// filterbanks, DCT bases) for the analysis sample rate, built once and shared across files and
+/// threads (`Send + Sync`, cheap to clone; every method takes `&self`).
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     config: AnalysisConfig,
+    /// Plans for `config.load.sr`; `None` when the rate is the source's own (planned per file).
+    plans: Option<Arc<Plans>>,
+}
+
+/// What the frame-level stages need planned for one sample rate.
+#[derive(Debug)]
+struct Plans {
+    sr: u32,
+    onset: SuperFlux,
+    features: FeatureExtractor,
+    /// When the descriptor STFT's frames are every `k`-th frame of the onset STFT (same FFT
+    /// size, window and padding, hop `k` times as long): `Some(k)`, and one STFT pass feeds
+    /// both stages.
+    shared_stride: Option<usize>,
+}
+
+impl Plans {
+    fn new(config: &AnalysisConfig, sr: u32) -> Result<Self> {
+        let onset = SuperFlux::new(config.rhythm.onset.clone(), sr)?;
+        let features = FeatureExtractor::new(sr, config.descriptors.features.clone())?;
+        let (a, b) = (onset.stft().config(), features.stft().config());
+        let same_frames = a.n_fft == b.n_fft
+            && a.win_length == b.win_length
+            && a.window == b.window
+            && a.center == b.center
+            && a.pad_mode == b.pad_mode;
+        let shared_stride = (same_frames && b.hop_length % a.hop_length == 0).then(|| b.hop_length / a.hop_length);
+        Ok(Self { sr, onset, features, shared_stride })
+    }
 }
 
 impl Analyzer {
-    /// Validates `config` and builds the analyzer.
+    /// Validates `config` and builds the analyzer, planning every stage for the analysis rate
+    /// `config.load.sr` (with `sr: None` the stages are planned per file, at its own rate).
     ///
     /// # Errors
     /// [`AnalyzerError::InvalidParameter`] for an invalid configuration.
     pub fn new(config: AnalysisConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Analyzer { config })
+        // A rate some stage cannot work at is reported by the analysis itself, per file.
+        let plans = config.load.sr.and_then(|sr| Plans::new(&config, sr).ok()).map(Arc::new);
+        Ok(Analyzer { config, plans })
     }
 
     /// The configuration.
@@ -140,7 +175,17 @@ impl Analyzer {
     /// # Errors
     /// Only configuration errors; any audio, however short or silent, gives a result.
     pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
-        analyze_decoded(decoded, content_hash, &self.config)
+        match &self.plans {
+            Some(p) if p.sr == decoded.sample_rate => analyze_decoded(decoded, content_hash, &self.config, p),
+            _ => {
+                let plans = Plans::new(&self.config, decoded.sample_rate);
+                match plans {
+                    Ok(p) => analyze_decoded(decoded, content_hash, &self.config, &p),
+                    // Let the stages report the problem as they always have.
+                    Err(_) => analyze_decoded_unplanned(decoded, content_hash, &self.config),
+                }
+            }
+        }
     }
 }
 
@@ -263,7 +308,54 @@ pub fn analyze_samples(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<Tr
     Analyzer::new(config.clone())?.analyze_samples(y, sr, 1)
 }
 
+/// Every stage with the planned front end: one STFT pass feeds the onset detector and the
+/// descriptor features when their frames coincide (see [`Plans::shared_stride`]).
 fn analyze_decoded(
+    decoded: DecodedAudio,
+    content_hash: Option<String>,
+    config: &AnalysisConfig,
+    plans: &Plans,
+) -> Result<TrackAnalysis> {
+    let sr = decoded.sample_rate;
+    let y: Cow<'_, [f32]> = if decoded.samples.iter().all(|v| v.is_finite()) {
+        Cow::Borrowed(&decoded.samples)
+    } else {
+        Cow::Owned(decoded.samples.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect())
+    };
+    let y: &[f32] = &y;
+    let duration = y.len() as f64 / sr as f64;
+    let (onset_strength, mut feature_frames) = match plans.shared_stride {
+        Some(k) => {
+            let stft = plans.onset.stft();
+            let n_features = plans.features.stft().config().n_frames(y.len());
+            let mut onset = plans.onset.accumulator(stft.config().n_frames(y.len()));
+            let mut features = plans.features.accumulator(n_features);
+            stft.for_each_frame(y, |t, x| {
+                onset.push(t, x);
+                if t % k == 0 && t / k < n_features {
+                    features.push(t / k, x);
+                }
+            });
+            (onset.finish(), Some(features))
+        }
+        None => (plans.onset.compute(y), None),
+    };
+    let rhythm: Rhythm = rhythm::rhythm_from_onset_strength(onset_strength, duration, &config.rhythm)?;
+    let key: KeyEstimate = tonal::estimate_key(y, sr, &config.key)?;
+    let context = musical_context(&rhythm, &key);
+    let audio_features = match feature_frames.take() {
+        Some(frames) => plans.features.extract_from_frames(frames, y, &context.beat_times),
+        None => plans.features.extract(y, &context.beat_times),
+    };
+    let x =
+        descriptors::feature_vector(&audio_features, y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?;
+    let desc: Descriptors = config.descriptors.model.predict(&x);
+    finish(decoded, content_hash, config, rhythm, key, desc)
+}
+
+/// Every stage planned on the spot (a rate the plans could not be built for: the stages report
+/// the problem).
+fn analyze_decoded_unplanned(
     decoded: DecodedAudio,
     content_hash: Option<String>,
     config: &AnalysisConfig,
@@ -272,16 +364,35 @@ fn analyze_decoded(
     let sr = decoded.sample_rate;
     let rhythm: Rhythm = rhythm::analyze_rhythm(y, sr, &config.rhythm)?;
     let key: KeyEstimate = tonal::estimate_key(y, sr, &config.key)?;
-    let context = MusicalContext {
+    let context = musical_context(&rhythm, &key);
+    let desc: Descriptors =
+        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?;
+    finish(decoded, content_hash, config, rhythm, key, desc)
+}
+
+/// What the descriptors know of the rhythm and key.
+fn musical_context(rhythm: &Rhythm, key: &KeyEstimate) -> MusicalContext {
+    MusicalContext {
         tempo: Some(rhythm.tempo),
         tempo_confidence: Some(rhythm.tempo_confidence),
         beat_times: rhythm.beats.iter().map(|b| b.start).collect(),
         mode: (key.key >= 0).then_some(key.mode),
         mode_confidence: Some(key.mode_confidence),
         key_confidence: Some(key.key_confidence),
-    };
-    let desc: Descriptors =
-        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?;
+    }
+}
+
+/// The flat features, the timeline when asked for, and the track record.
+fn finish(
+    decoded: DecodedAudio,
+    content_hash: Option<String>,
+    config: &AnalysisConfig,
+    rhythm: Rhythm,
+    key: KeyEstimate,
+    desc: Descriptors,
+) -> Result<TrackAnalysis> {
+    let y = &decoded.samples;
+    let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
     let features = AudioFeatures {
         duration_ms,
