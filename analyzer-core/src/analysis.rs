@@ -583,3 +583,61 @@ impl TrackAnalysis {
         })
     }
 }
+
+// The analyzer is shared across worker threads.
+const _: () = {
+    const fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Analyzer>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clicks every 0.5 s over a chord, with a few non-finite samples.
+    fn signal(sr: u32, seconds: f32) -> Vec<f32> {
+        let n = (sr as f32 * seconds) as usize;
+        let period = sr as usize / 2;
+        let mut y: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = i as f32 / sr as f32;
+                let chord: f32 = [220.0f32, 277.18, 329.63].iter().map(|f| (std::f32::consts::TAU * f * t).sin()).sum();
+                let click = if i % period < 64 { 0.8 } else { 0.0 };
+                0.1 * chord + click
+            })
+            .collect();
+        y[1000] = f32::NAN;
+        y[2000] = f32::INFINITY;
+        y
+    }
+
+    #[test]
+    fn shared_stft_pass_gives_the_same_analysis_as_separate_stages() {
+        let sr = crate::DEFAULT_SAMPLE_RATE;
+        let config = AnalysisConfig::default();
+        let decoded = audio::load_samples(&signal(sr, 12.0), sr, 1, &config.load).unwrap();
+        let analyzer = Analyzer::new(config.clone()).unwrap();
+        let plans = analyzer.plans.as_ref().expect("planned for the default rate");
+        assert_eq!(plans.shared_stride, Some(2));
+        let shared = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
+        let separate = analyze_decoded_unplanned(decoded.clone(), None, &config).unwrap();
+        assert_eq!(shared.features, separate.features);
+        // Configurations whose frames do not coincide take separate passes, same numbers.
+        let mut other = config.clone();
+        other.descriptors.features.n_fft = 2048;
+        let unshared = Analyzer::new(other.clone()).unwrap();
+        assert_eq!(unshared.plans.as_ref().unwrap().shared_stride, None);
+        let a = unshared.analyze_decoded(decoded.clone(), None).unwrap();
+        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &other).unwrap().features);
+    }
+
+    #[test]
+    fn source_rate_analysis_plans_per_file() {
+        let config = AnalysisConfig::default().with_sample_rate(None);
+        let analyzer = Analyzer::new(config.clone()).unwrap();
+        assert!(analyzer.plans.is_none());
+        let decoded = audio::load_samples(&signal(16000, 6.0), 16000, 1, &config.load).unwrap();
+        let a = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
+        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &config).unwrap().features);
+    }
+}
