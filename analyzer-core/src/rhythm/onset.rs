@@ -362,12 +362,12 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, a
     // The maximum-filtered rows are needed `lag` frames later only: a ring of `lag` rows.
     let mut maxed = vec![0.0f32; lag * n_bands];
     let mut diff = vec![0.0f32; n_bands];
-    for t in 0..n_frames {
+    for (t, e) in env.iter_mut().enumerate() {
         let slot = (t % lag) * n_bands..(t % lag + 1) * n_bands;
         if t >= lag {
             // Slot `t % lag` still holds the filtered row `t − lag`.
             let reference = &maxed[slot.clone()];
-            env[t] = match aggregate {
+            *e = match aggregate {
                 FluxAggregate::Sum => simd::hwr_diff_sum(spec.frame(t), reference),
                 FluxAggregate::Median => {
                     simd::hwr_diff(spec.frame(t), reference, &mut diff);
