@@ -22,6 +22,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
 
+use analyzer_core::analysis::Analyzer;
 use analyzer_core::{ANALYZER_VERSION, AnalyzerError, ErrorKind};
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use serde::Serialize;
@@ -114,7 +115,14 @@ fn error_row(input: &TrackInput, e: &AnalyzerError) -> ErrorRow {
     }
 }
 
-fn process(input: &TrackInput, known: &Known, opts: &BatchOptions, budget: &Budget, decoded: &AtomicUsize) -> Outcome {
+fn process(
+    input: &TrackInput,
+    known: &Known,
+    opts: &BatchOptions,
+    analyzer: &Analyzer,
+    budget: &Budget,
+    decoded: &AtomicUsize,
+) -> Outcome {
     let in_output = if opts.force { None } else { known.output.get(&input.id) };
     let in_previous = if opts.force { None } else { known.previous.get(&input.id) };
     let candidate = in_output.is_some() || in_previous.is_some();
@@ -143,7 +151,7 @@ fn process(input: &TrackInput, known: &Known, opts: &BatchOptions, budget: &Budg
         permit = budget.acquire(if keep { full } else { full - held });
     }
     decoded.fetch_add(1, Ordering::Relaxed);
-    let result = track::analyze_hashed(input, file, &opts.track);
+    let result = track::analyze_hashed_with(input, file, analyzer);
     drop(permit);
     match result {
         Ok(a) => {
@@ -316,6 +324,9 @@ pub fn run(
         log: Log { bar: bar.clone() },
     };
 
+    // One analyzer (configuration and stage plans) for the whole batch, shared by the workers.
+    let analyzer = opts.track.analyzer().map_err(|e| Fatal(format!("invalid analysis options: {e}")))?;
+    let analyzer = &analyzer;
     let jobs = opts.jobs.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
@@ -339,7 +350,7 @@ pub fn run(
                     }
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { break };
-                    let outcome = process(input, known, opts, budget, decoded);
+                    let outcome = process(input, known, opts, analyzer, budget, decoded);
                     if tx.send((i, outcome)).is_err() {
                         break;
                     }

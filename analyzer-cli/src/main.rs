@@ -5,7 +5,9 @@
 //! JSON Lines (stdout by default), CSV or Parquet (`-o out.csv`, `-o out.parquet`). Bad files go
 //! to stderr and to `--errors FILE` (JSON Lines) and never stop the batch. Rerunning the same
 //! command after a crash continues where it stopped; `--snapshot PREV` reuses the records of
-//! unchanged tracks. `audio-analyzer merge` folds snapshots. See `analyzer-cli/SCHEMA.md`.
+//! unchanged tracks. `audio-analyzer merge` folds snapshots;
+//! `audio-analyzer decode-bench FILES...` measures the decode floor (and, with `--analyze`, the
+//! ratio of the full analysis to it) on the same files. See `analyzer-cli/SCHEMA.md`.
 //!
 //! Exit codes: `0` every input analysed (or carried over); `1` at least one input failed (all
 //! others were written); `2` usage error (bad arguments, bad manifest); `3` fatal error (an
@@ -18,6 +20,7 @@ use analyzer_core::audio::LoadConfig;
 use clap::{Parser, Subcommand};
 
 use analyzer_cli::batch::{self, BatchOptions, Destination};
+use analyzer_cli::decode_bench::{self, DecodeBenchOptions};
 use analyzer_cli::output::{self, Format};
 use analyzer_cli::track::TrackOptions;
 use analyzer_cli::{inputs, merge};
@@ -48,6 +51,10 @@ struct Cli {
 enum Command {
     /// Analyse audio files and write one record per track (JSON Lines on stdout by default).
     Analyze(AnalyzeArgs),
+    /// Time decoding (read into memory, decode, mixdown, resample, loudness meter: exactly as
+    /// `analyze` does it), single thread, and print seconds and x realtime per file and in total;
+    /// with `--analyze` also time the full analysis of the same bytes and print the ratio.
+    DecodeBench(DecodeBenchArgs),
     /// Fold a full snapshot and daily outputs into a new full snapshot (last write wins per id).
     Merge {
         /// Snapshot files in order, oldest first (.jsonl, .csv or .parquet).
@@ -127,6 +134,38 @@ struct AnalyzeArgs {
     analysis: Option<PathBuf>,
 }
 
+#[derive(Debug, clap::Args)]
+struct DecodeBenchArgs {
+    /// Audio files.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Analysis sample rate in Hz (as for `analyze`).
+    #[arg(long, default_value_t = analyzer_core::DEFAULT_SAMPLE_RATE)]
+    sr: u32,
+    /// Also time the full analysis (without the timeline) of the same in-memory bytes.
+    #[arg(long)]
+    analyze: bool,
+    /// Timed runs per file; the best one counts.
+    #[arg(long, default_value_t = decode_bench::DEFAULT_REPEATS)]
+    repeats: usize,
+}
+
+fn decode_bench_cmd(args: DecodeBenchArgs) -> ExitCode {
+    let load = LoadConfig { sr: Some(args.sr), ..LoadConfig::default() };
+    if let Err(e) = load.validate() {
+        return usage(e);
+    }
+    if args.repeats == 0 {
+        return usage("--repeats must be > 0");
+    }
+    let opts = DecodeBenchOptions { load, analyze: args.analyze, repeats: args.repeats };
+    match decode_bench::run(&args.files, &opts, &mut std::io::stdout().lock(), &mut std::io::stderr().lock()) {
+        Ok(t) if t.failed > 0 => ExitCode::from(EXIT_PARTIAL_FAILURE),
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => usage(e),
+    }
+}
+
 fn usage(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::from(EXIT_USAGE)
@@ -204,6 +243,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Analyze(args) => analyze(args),
+        Command::DecodeBench(args) => decode_bench_cmd(args),
         Command::Merge { inputs, output, format } => match merge::merge(&inputs, &output, format) {
             Ok(s) => {
                 eprintln!(

@@ -53,6 +53,14 @@ impl TrackOptions {
         }
         Ok(())
     }
+
+    /// The analyzer these options describe (build it once per batch and share it).
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for an invalid configuration.
+    pub fn analyzer(&self) -> Result<Analyzer, AnalyzerError> {
+        Analyzer::new(self.analysis.clone().with_load(self.load.clone()))
+    }
 }
 
 /// One input: where the bytes are and what to call the record.
@@ -119,14 +127,27 @@ pub fn read_and_hash(path: &Path, opts: &TrackOptions) -> Result<HashedFile, Ana
 /// # Errors
 /// Any decoding error of [`audio::load_bytes`] / [`audio::load_path`].
 pub fn analyze_hashed(input: &TrackInput, file: HashedFile, opts: &TrackOptions) -> Result<Analysed, AnalyzerError> {
+    analyze_hashed_with(input, file, &opts.analyzer()?)
+}
+
+/// [`analyze_hashed`] with an [`Analyzer`] built once for the whole batch
+/// ([`TrackOptions::analyzer`]), so that its plans are shared across tracks and threads.
+///
+/// # Errors
+/// As [`analyze_hashed`].
+pub fn analyze_hashed_with(
+    input: &TrackInput,
+    file: HashedFile,
+    analyzer: &Analyzer,
+) -> Result<Analysed, AnalyzerError> {
+    let load = &analyzer.config().load;
     let decoded = match file.content {
         Content::Bytes(bytes) => {
             let ext = input.path.extension().and_then(|e| e.to_str());
-            audio::load_bytes(bytes, ext, &opts.load)?
+            audio::load_bytes(bytes, ext, load)?
         }
-        Content::Path => audio::load_path(&input.path, &opts.load)?,
+        Content::Path => audio::load_path(&input.path, load)?,
     };
-    let analyzer = Analyzer::new(opts.analysis.clone().with_load(opts.load.clone()))?;
     let analysis = analyzer.analyze_decoded(decoded, Some(file.content_hash))?;
     let record = record_from_analysis(input, &analysis);
     let audio_analysis = analysis.audio_analysis();

@@ -92,3 +92,33 @@ fn records_carry_every_feature_and_analysis_dir_gets_the_timeline() {
     assert_eq!(doc["sections"][0]["start"], 0.0);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn decode_bench_prints_the_floor_and_the_ratio() {
+    let out = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
+        .args(["decode-bench", "--analyze", "--repeats", "2"])
+        .arg(testdata().join("formats/s16.flac"))
+        .arg(testdata().join("formats/mp3.mp3"))
+        .output()
+        .expect("binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let total: Vec<&str> =
+        stdout.lines().find(|l| l.starts_with("TOTAL")).expect("TOTAL row").split_whitespace().collect();
+    // TOTAL audio_s decode_s decode_xrt analyze_s analyze_xrt
+    assert_eq!(total.len(), 6, "{stdout}");
+    let audio_s: f64 = total[1].parse().unwrap();
+    assert!(audio_s > 1.0, "{stdout}");
+    assert!(total[3].parse::<f64>().unwrap() > 0.0 && total[5].parse::<f64>().unwrap() > 0.0, "{stdout}");
+    assert!(stdout.contains("analysis / decode-only time"), "{stdout}");
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
+        .arg("decode-bench")
+        .arg(testdata().join("misc/not_audio.mp3"))
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("[unsupported_format]"));
+    let none = Command::new(env!("CARGO_BIN_EXE_audio-analyzer")).arg("decode-bench").output().unwrap();
+    assert_eq!(none.status.code(), Some(2));
+}

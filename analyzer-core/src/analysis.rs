@@ -14,12 +14,14 @@
 //! # Ok::<(), analyzer_core::AnalyzerError>(())
 //! ```
 
+use std::borrow::Cow;
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::audio::{self, DecodedAudio, LoadConfig};
-use crate::descriptors::{self, DescriptorConfig, Descriptors, MusicalContext};
+use crate::descriptors::{self, DescriptorConfig, Descriptors, FeatureExtractor, MusicalContext};
 use crate::error::{AnalyzerError, Result};
-use crate::rhythm::{self, Rhythm, RhythmConfig};
+use crate::rhythm::{self, Rhythm, RhythmConfig, SuperFlux};
 use crate::structure::{self, Section, SectionKey, SectionRhythm, Segment, StructureConfig};
 use crate::timeline::TimeInterval;
 use crate::tonal::{self, KeyConfig, KeyEstimate};
@@ -228,21 +230,54 @@ impl AnalysisConfig {
     }
 }
 
-/// The analyzer: a validated configuration, built once and shared across files and threads
-/// (`Send + Sync`; every method takes `&self`).
+/// The analyzer: a validated configuration and the stages' plans (FFT plans, windows,
+/// filterbanks, DCT bases) for the analysis sample rate, built once and shared across files and
+/// threads (`Send + Sync`, cheap to clone; every method takes `&self`).
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     config: AnalysisConfig,
+    /// Plans for `config.load.sr`; `None` when the rate is the source's own (planned per file).
+    plans: Option<Arc<Plans>>,
+}
+
+/// What the frame-level stages need planned for one sample rate.
+#[derive(Debug)]
+struct Plans {
+    sr: u32,
+    onset: SuperFlux,
+    features: FeatureExtractor,
+    /// When the descriptor STFT's frames are every `k`-th frame of the onset STFT (same FFT
+    /// size, window and padding, hop `k` times as long): `Some(k)`, and one STFT pass feeds
+    /// both stages.
+    shared_stride: Option<usize>,
+}
+
+impl Plans {
+    fn new(config: &AnalysisConfig, sr: u32) -> Result<Self> {
+        let onset = SuperFlux::new(config.rhythm.onset.clone(), sr)?;
+        let features = FeatureExtractor::new(sr, config.descriptors.features.clone())?;
+        let (a, b) = (onset.stft().config(), features.stft().config());
+        let same_frames = a.n_fft == b.n_fft
+            && a.win_length == b.win_length
+            && a.window == b.window
+            && a.center == b.center
+            && a.pad_mode == b.pad_mode;
+        let shared_stride = (same_frames && b.hop_length % a.hop_length == 0).then(|| b.hop_length / a.hop_length);
+        Ok(Self { sr, onset, features, shared_stride })
+    }
 }
 
 impl Analyzer {
-    /// Validates `config` and builds the analyzer.
+    /// Validates `config` and builds the analyzer, planning every stage for the analysis rate
+    /// `config.load.sr` (with `sr: None` the stages are planned per file, at its own rate).
     ///
     /// # Errors
     /// [`AnalyzerError::InvalidParameter`] for an invalid configuration.
     pub fn new(config: AnalysisConfig) -> Result<Self> {
         config.validate()?;
-        Ok(Analyzer { config })
+        // A rate some stage cannot work at is reported by the analysis itself, per file.
+        let plans = config.load.sr.and_then(|sr| Plans::new(&config, sr).ok()).map(Arc::new);
+        Ok(Analyzer { config, plans })
     }
 
     /// The configuration.
@@ -338,7 +373,17 @@ impl Analyzer {
     /// # Errors
     /// Only configuration errors; any audio, however short or silent, gives a result.
     pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
-        analyze_decoded(decoded, content_hash, &self.config)
+        match &self.plans {
+            Some(p) if p.sr == decoded.sample_rate => analyze_decoded(decoded, content_hash, &self.config, p),
+            _ => {
+                let plans = Plans::new(&self.config, decoded.sample_rate);
+                match plans {
+                    Ok(p) => analyze_decoded(decoded, content_hash, &self.config, &p),
+                    // Let the stages report the problem as they always have.
+                    Err(_) => analyze_decoded_unplanned(decoded, content_hash, &self.config),
+                }
+            }
+        }
     }
 }
 
@@ -500,7 +545,70 @@ pub fn analyze_samples(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<Tr
     Analyzer::new(config.clone())?.analyze_samples(y, sr, 1)
 }
 
+/// Every stage with the planned front end: one STFT pass feeds the onset detector and the
+/// descriptor features when their frames coincide (see [`Plans::shared_stride`]).
 fn analyze_decoded(
+    decoded: DecodedAudio,
+    content_hash: Option<String>,
+    config: &AnalysisConfig,
+    plans: &Plans,
+) -> Result<TrackAnalysis> {
+    let sr = decoded.sample_rate;
+    let y: Cow<'_, [f32]> = if decoded.samples.iter().all(|v| v.is_finite()) {
+        Cow::Borrowed(&decoded.samples)
+    } else {
+        Cow::Owned(decoded.samples.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect())
+    };
+    let y: &[f32] = &y;
+    let duration = y.len() as f64 / sr as f64;
+    let stages = config.stages;
+    let (run_rhythm, run_desc) = (stages.contains(Stage::Rhythm), stages.contains(Stage::Descriptors));
+    let (onset_strength, mut feature_frames) = match plans.shared_stride {
+        Some(k) if run_rhythm && run_desc => {
+            let stft = plans.onset.stft();
+            let n_features = plans.features.stft().config().n_frames(y.len());
+            let mut onset = plans.onset.accumulator(stft.config().n_frames(y.len()));
+            let mut features = plans.features.accumulator(n_features);
+            stft.for_each_frame(y, |t, x| {
+                onset.push(t, x);
+                if t % k == 0 && t / k < n_features {
+                    features.push(t / k, x);
+                }
+            });
+            (Some(onset.finish()), Some(features))
+        }
+        _ => (run_rhythm.then(|| plans.onset.compute(y)), None),
+    };
+    let rhythm: Rhythm = match onset_strength {
+        Some(os) => rhythm::rhythm_from_onset_strength(os, duration, &config.rhythm)?,
+        None => Rhythm::none(),
+    };
+    let key: KeyEstimate =
+        if stages.contains(Stage::Key) { tonal::estimate_key(y, sr, &config.key)? } else { KeyEstimate::NONE };
+    let context = musical_context(&rhythm, &key, stages);
+    let desc: Descriptors = if run_desc {
+        let audio_features = match feature_frames.take() {
+            Some(frames) => plans.features.extract_from_frames(frames, y, &context.beat_times),
+            None => plans.features.extract(y, &context.beat_times),
+        };
+        let x = descriptors::feature_vector(
+            &audio_features,
+            y,
+            sr,
+            decoded.loudness.as_ref(),
+            &context,
+            &config.descriptors,
+        )?;
+        config.descriptors.model.predict(&x)
+    } else {
+        not_computed(y, sr, &decoded, config)?
+    };
+    finish(decoded, content_hash, config, rhythm, key, desc)
+}
+
+/// Every stage planned on the spot (a rate the plans could not be built for: the stages report
+/// the problem).
+fn analyze_decoded_unplanned(
     decoded: DecodedAudio,
     content_hash: Option<String>,
     config: &AnalysisConfig,
@@ -512,20 +620,45 @@ fn analyze_decoded(
         if stages.contains(Stage::Rhythm) { rhythm::analyze_rhythm(y, sr, &config.rhythm)? } else { Rhythm::none() };
     let key: KeyEstimate =
         if stages.contains(Stage::Key) { tonal::estimate_key(y, sr, &config.key)? } else { KeyEstimate::NONE };
-    let context = MusicalContext {
-        tempo: stages.contains(Stage::Rhythm).then_some(rhythm.tempo),
-        tempo_confidence: stages.contains(Stage::Rhythm).then_some(rhythm.tempo_confidence),
-        beat_times: rhythm.beats.iter().map(|b| b.start).collect(),
-        mode: (key.key >= 0).then_some(key.mode),
-        mode_confidence: stages.contains(Stage::Key).then_some(key.mode_confidence),
-        key_confidence: stages.contains(Stage::Key).then_some(key.key_confidence),
-    };
+    let context = musical_context(&rhythm, &key, stages);
     let desc: Descriptors = if stages.contains(Stage::Descriptors) {
         descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?
     } else {
-        let stats = descriptors::track_loudness(y, sr, decoded.loudness.as_ref(), &config.descriptors)?;
-        Descriptors::not_computed(stats.integrated_lufs)
+        not_computed(y, sr, &decoded, config)?
     };
+    finish(decoded, content_hash, config, rhythm, key, desc)
+}
+
+/// What the descriptors know of the rhythm and key (nothing of a stage that did not run).
+fn musical_context(rhythm: &Rhythm, key: &KeyEstimate, stages: Stages) -> MusicalContext {
+    let (r, k) = (stages.contains(Stage::Rhythm), stages.contains(Stage::Key));
+    MusicalContext {
+        tempo: r.then_some(rhythm.tempo),
+        tempo_confidence: r.then_some(rhythm.tempo_confidence),
+        beat_times: rhythm.beats.iter().map(|b| b.start).collect(),
+        mode: (key.key >= 0).then_some(key.mode),
+        mode_confidence: k.then_some(key.mode_confidence),
+        key_confidence: k.then_some(key.key_confidence),
+    }
+}
+
+/// The descriptors of a track whose descriptor stage did not run: the loudness only.
+fn not_computed(y: &[f32], sr: u32, decoded: &DecodedAudio, config: &AnalysisConfig) -> Result<Descriptors> {
+    let stats = descriptors::track_loudness(y, sr, decoded.loudness.as_ref(), &config.descriptors)?;
+    Ok(Descriptors::not_computed(stats.integrated_lufs))
+}
+
+/// The flat features, the timeline when asked for, and the track record.
+fn finish(
+    decoded: DecodedAudio,
+    content_hash: Option<String>,
+    config: &AnalysisConfig,
+    rhythm: Rhythm,
+    key: KeyEstimate,
+    desc: Descriptors,
+) -> Result<TrackAnalysis> {
+    let y = &decoded.samples;
+    let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
     let features = AudioFeatures {
         duration_ms,
@@ -556,7 +689,7 @@ fn analyze_decoded(
         warnings: decoded.warnings,
         analyzer_version: crate::ANALYZER_VERSION,
     };
-    Ok(TrackAnalysis { track, features, stages, timeline })
+    Ok(TrackAnalysis { track, features, stages: config.stages, timeline })
 }
 
 /// Segments, sections and fades on top of the rhythm.
@@ -714,5 +847,63 @@ impl TrackAnalysis {
             sections: tl.sections.clone(),
             segments: tl.segments.clone(),
         })
+    }
+}
+
+// The analyzer is shared across worker threads.
+const _: () = {
+    const fn shareable<T: Send + Sync + Clone>() {}
+    shareable::<Analyzer>();
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Clicks every 0.5 s over a chord, with a few non-finite samples.
+    fn signal(sr: u32, seconds: f32) -> Vec<f32> {
+        let n = (sr as f32 * seconds) as usize;
+        let period = sr as usize / 2;
+        let mut y: Vec<f32> = (0..n)
+            .map(|i| {
+                let t = i as f32 / sr as f32;
+                let chord: f32 = [220.0f32, 277.18, 329.63].iter().map(|f| (std::f32::consts::TAU * f * t).sin()).sum();
+                let click = if i % period < 64 { 0.8 } else { 0.0 };
+                0.1 * chord + click
+            })
+            .collect();
+        y[1000] = f32::NAN;
+        y[2000] = f32::INFINITY;
+        y
+    }
+
+    #[test]
+    fn shared_stft_pass_gives_the_same_analysis_as_separate_stages() {
+        let sr = crate::DEFAULT_SAMPLE_RATE;
+        let config = AnalysisConfig::default();
+        let decoded = audio::load_samples(&signal(sr, 12.0), sr, 1, &config.load).unwrap();
+        let analyzer = Analyzer::new(config.clone()).unwrap();
+        let plans = analyzer.plans.as_ref().expect("planned for the default rate");
+        assert_eq!(plans.shared_stride, Some(2));
+        let shared = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
+        let separate = analyze_decoded_unplanned(decoded.clone(), None, &config).unwrap();
+        assert_eq!(shared.features, separate.features);
+        // Configurations whose frames do not coincide take separate passes, same numbers.
+        let mut other = config.clone();
+        other.descriptors.features.n_fft = 2048;
+        let unshared = Analyzer::new(other.clone()).unwrap();
+        assert_eq!(unshared.plans.as_ref().unwrap().shared_stride, None);
+        let a = unshared.analyze_decoded(decoded.clone(), None).unwrap();
+        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &other).unwrap().features);
+    }
+
+    #[test]
+    fn source_rate_analysis_plans_per_file() {
+        let config = AnalysisConfig::default().with_sample_rate(None);
+        let analyzer = Analyzer::new(config.clone()).unwrap();
+        assert!(analyzer.plans.is_none());
+        let decoded = audio::load_samples(&signal(16000, 6.0), 16000, 1, &config.load).unwrap();
+        let a = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
+        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &config).unwrap().features);
     }
 }

@@ -302,6 +302,8 @@ pub struct FeatureExtractor {
     power_norm: f32,
     /// Scales Slaney-normalised mel energies (densities per Hz) to mean power per bin.
     mel_to_bin_power: f32,
+    /// Centre frequency of every STFT bin in Hz.
+    freqs: Vec<f32>,
 }
 
 impl std::fmt::Debug for FeatureExtractor {
@@ -365,7 +367,9 @@ impl FeatureExtractor {
             })
             .collect();
         let mel_to_bin_power = sr as f32 / config.n_fft as f32;
-        Ok(Self { config, sr, stft, irfft, mel, dct, inv_window_acf, power_norm, mel_to_bin_power })
+        let bin_hz = sr as f32 / config.n_fft as f32;
+        let freqs = (0..config.n_fft / 2 + 1).map(|k| k as f32 * bin_hz).collect();
+        Ok(Self { config, sr, stft, irfft, mel, dct, inv_window_acf, power_norm, mel_to_bin_power, freqs })
     }
 
     /// The configuration.
@@ -376,9 +380,6 @@ impl FeatureExtractor {
     /// Extracts the features of a mono signal. Non-finite samples count as 0. `beat_times`
     /// (seconds, may be empty) are used for the beat strength.
     pub fn extract(&self, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
-        let cfg = &self.config;
-        let sr = self.sr as f32;
-        let duration_s = y.len() as f32 / sr;
         let clean: Vec<f32>;
         let y = if y.iter().all(|v| v.is_finite()) {
             y
@@ -387,6 +388,27 @@ impl FeatureExtractor {
             &clean
         };
         let frames = self.frame_pass(y);
+        self.extract_frames(frames, y, beat_times)
+    }
+
+    /// Finishes [`FeatureExtractor::extract`] from frames gathered by an accumulator over the
+    /// STFT of the same `y` (see [`FeatureExtractor::accumulator`]).
+    pub fn extract_from_frames(&self, frames: FeatureFrames<'_>, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
+        let clean: Vec<f32>;
+        let y = if y.iter().all(|v| v.is_finite()) {
+            y
+        } else {
+            clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
+            &clean
+        };
+        self.extract_frames(frames.frames, y, beat_times)
+    }
+
+    /// The features from the frame series of the finite signal `y`.
+    fn extract_frames(&self, frames: Frames, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
+        let cfg = &self.config;
+        let sr = self.sr as f32;
+        let duration_s = y.len() as f32 / sr;
         let db: Vec<f32> = frames.energy.iter().map(|&e| power_db(e)).collect();
         let max_db = db.iter().copied().fold(DB_FLOOR, f32::max);
         let gate = (max_db - SILENCE_RELATIVE_DB).max(SILENCE_ABSOLUTE_DB);
@@ -505,95 +527,152 @@ impl FeatureExtractor {
 
     /// The STFT pass: one frame at a time, no per-frame allocation.
     fn frame_pass(&self, y: &[f32]) -> Frames {
+        let mut acc = self.accumulator(self.stft.config().n_frames(y.len()));
+        self.stft.for_each_frame(y, |t, x| acc.push(t, x));
+        acc.frames
+    }
+
+    /// The planned STFT (its frames are the ones [`FeatureFrames::push`] expects).
+    pub fn stft(&self) -> &Stft {
+        &self.stft
+    }
+
+    /// A frame-by-frame accumulator for `n_frames` STFT frames (see [`FeatureExtractor::stft`]),
+    /// for callers that share the STFT pass with other stages; finish with
+    /// [`FeatureExtractor::extract_from_frames`].
+    pub fn accumulator(&self, n_frames: usize) -> FeatureFrames<'_> {
         let cfg = &self.config;
         let n_bins = cfg.n_fft / 2 + 1;
         let bin_hz = self.sr as f32 / cfg.n_fft as f32;
         let bin = |hz: f32| ((hz / bin_hz).round() as usize).min(n_bins - 1);
-        let (v_lo, v_hi, low_hi) = (bin(cfg.voice_band_hz.0), bin(cfg.voice_band_hz.1), bin(cfg.low_freq_hz));
-        let lag_min = ((self.sr as f32 / cfg.f0_range_hz.1).floor() as usize).max(1);
-        let lag_max = ((self.sr as f32 / cfg.f0_range_hz.0).ceil() as usize).min(cfg.n_fft / 2);
-        let n_frames = self.stft.config().n_frames(y.len());
-        let mut fr = Frames::default();
         let n_mels = cfg.n_mels;
-        let mut power = vec![0.0f32; n_bins];
-        let mut melv = vec![0.0f32; n_mels];
-        let mut logmel = vec![0.0f32; n_mels];
-        let mut prev_log = vec![0.0f32; n_mels];
-        let mut lnmel = vec![0.0f32; n_mels];
-        let mut spec = self.irfft.make_input_vec();
-        let mut acf = self.irfft.make_output_vec();
-        let mut scratch = self.irfft.make_scratch_vec();
-        let freqs: Vec<f32> = (0..n_bins).map(|k| k as f32 * bin_hz).collect();
-        fr.mfcc.reserve(n_frames * cfg.n_mfcc);
-        self.stft.for_each_frame(y, |t, x| {
-            simd::power(x, &mut power);
-            power.iter_mut().for_each(|p| *p *= self.power_norm);
-            let e = simd::sum(&power);
-            fr.energy.push(e);
-            let safe_e = e.max(f32::MIN_POSITIVE);
-            fr.centroid.push(simd::dot(&power, &freqs) / safe_e);
-            let target = cfg.rolloff_fraction * e;
-            let mut acc = 0.0;
-            let k_roll = power
-                .iter()
-                .position(|&p| {
-                    acc += p;
-                    acc >= target
-                })
-                .unwrap_or(n_bins - 1);
-            fr.rolloff.push(freqs[k_roll]);
-            fr.voice.push(simd::sum(&power[v_lo..=v_hi]));
-            fr.low.push(simd::sum(&power[..=low_hi]) / safe_e);
-            // Mel: flatness, entropy, flux, MFCC.
-            self.mel.apply_frame(&power, &mut melv);
-            let msum = simd::sum(&melv).max(f32::MIN_POSITIVE);
-            // Entropy of q = m / S from the same logs: −Σ q ln q = ln S − Σ m ln m / S.
-            let mut log_mean = 0.0;
-            let mut m_ln_m = 0.0;
-            for ((l, ln), &m) in logmel.iter_mut().zip(lnmel.iter_mut()).zip(&melv) {
-                *ln = (m + LOG_EPS).ln();
-                log_mean += *ln;
-                m_ln_m += m * *ln;
-                *l = m;
-            }
-            let ent = (msum.ln() - m_ln_m / msum).max(0.0);
-            log_mean /= n_mels as f32;
-            fr.flatness.push(if e > 0.0 { (log_mean.exp() / (msum / n_mels as f32)).min(1.0) } else { 0.0 });
-            fr.entropy.push(if e > 0.0 { ent / (n_mels as f32).ln() } else { 0.0 });
-            simd::log1p_scaled_in_place(&mut logmel, cfg.log_gamma * self.mel_to_bin_power);
-            fr.flux.push(if t == 0 { 0.0 } else { simd::hwr_diff_sum(&logmel, &prev_log) });
-            std::mem::swap(&mut logmel, &mut prev_log);
-            for k in 0..cfg.n_mfcc {
-                fr.mfcc.push(simd::dot(&self.dct[k * n_mels..(k + 1) * n_mels], &lnmel));
-            }
-            // Window-corrected autocorrelation from the power spectrum, every
-            // `pitch_frame_stride`-th frame (NaN marks the frames skipped).
-            if t % cfg.pitch_frame_stride != 0 {
-                fr.harmonicity.push(f32::NAN);
-                fr.f0.push(f32::NAN);
-                return;
-            }
-            for (s, &p) in spec.iter_mut().zip(&power) {
-                *s = Complex32::new(p, 0.0);
-            }
-            let (h, f0) = if e > 0.0 && self.irfft.process_with_scratch(&mut spec, &mut acf, &mut scratch).is_ok() {
+        let mut frames = Frames::default();
+        frames.mfcc.reserve(n_frames * cfg.n_mfcc);
+        FeatureFrames {
+            ex: self,
+            frames,
+            v_lo: bin(cfg.voice_band_hz.0),
+            v_hi: bin(cfg.voice_band_hz.1),
+            low_hi: bin(cfg.low_freq_hz),
+            lag_min: ((self.sr as f32 / cfg.f0_range_hz.1).floor() as usize).max(1),
+            lag_max: ((self.sr as f32 / cfg.f0_range_hz.0).ceil() as usize).min(cfg.n_fft / 2),
+            power: vec![0.0f32; n_bins],
+            melv: vec![0.0f32; n_mels],
+            logmel: vec![0.0f32; n_mels],
+            prev_log: vec![0.0f32; n_mels],
+            lnmel: vec![0.0f32; n_mels],
+            spec: self.irfft.make_input_vec(),
+            acf: self.irfft.make_output_vec(),
+            scratch: self.irfft.make_scratch_vec(),
+        }
+    }
+}
+
+/// The per-frame series being gathered one STFT frame at a time
+/// ([`FeatureExtractor::accumulator`]).
+pub struct FeatureFrames<'a> {
+    ex: &'a FeatureExtractor,
+    frames: Frames,
+    v_lo: usize,
+    v_hi: usize,
+    low_hi: usize,
+    lag_min: usize,
+    lag_max: usize,
+    power: Vec<f32>,
+    melv: Vec<f32>,
+    logmel: Vec<f32>,
+    prev_log: Vec<f32>,
+    lnmel: Vec<f32>,
+    spec: Vec<Complex32>,
+    acf: Vec<f32>,
+    scratch: Vec<Complex32>,
+}
+
+impl std::fmt::Debug for FeatureFrames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeatureFrames").field("n_frames", &self.frames.energy.len()).finish_non_exhaustive()
+    }
+}
+
+impl FeatureFrames<'_> {
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the extractor's STFT; frames must come in
+    /// order). No allocation.
+    pub fn push(&mut self, t: usize, x: &[Complex32]) {
+        let ex = self.ex;
+        let cfg = &ex.config;
+        let fr = &mut self.frames;
+        let power = &mut self.power;
+        let n_bins = power.len();
+        let n_mels = cfg.n_mels;
+        simd::power(x, power);
+        power.iter_mut().for_each(|p| *p *= ex.power_norm);
+        let e = simd::sum(power);
+        fr.energy.push(e);
+        let safe_e = e.max(f32::MIN_POSITIVE);
+        fr.centroid.push(simd::dot(power, &ex.freqs) / safe_e);
+        let target = cfg.rolloff_fraction * e;
+        let mut acc = 0.0;
+        let k_roll = power
+            .iter()
+            .position(|&p| {
+                acc += p;
+                acc >= target
+            })
+            .unwrap_or(n_bins - 1);
+        fr.rolloff.push(ex.freqs[k_roll]);
+        fr.voice.push(simd::sum(&power[self.v_lo..=self.v_hi]));
+        fr.low.push(simd::sum(&power[..=self.low_hi]) / safe_e);
+        // Mel: flatness, entropy, flux, MFCC.
+        ex.mel.apply_frame(power, &mut self.melv);
+        let msum = simd::sum(&self.melv).max(f32::MIN_POSITIVE);
+        // Entropy of q = m / S from the same logs: −Σ q ln q = ln S − Σ m ln m / S.
+        let mut log_mean = 0.0;
+        let mut m_ln_m = 0.0;
+        for ((l, ln), &m) in self.logmel.iter_mut().zip(self.lnmel.iter_mut()).zip(&self.melv) {
+            *ln = (m + LOG_EPS).ln();
+            log_mean += *ln;
+            m_ln_m += m * *ln;
+            *l = m;
+        }
+        let ent = (msum.ln() - m_ln_m / msum).max(0.0);
+        log_mean /= n_mels as f32;
+        fr.flatness.push(if e > 0.0 { (log_mean.exp() / (msum / n_mels as f32)).min(1.0) } else { 0.0 });
+        fr.entropy.push(if e > 0.0 { ent / (n_mels as f32).ln() } else { 0.0 });
+        simd::log1p_scaled_in_place(&mut self.logmel, cfg.log_gamma * ex.mel_to_bin_power);
+        fr.flux.push(if t == 0 { 0.0 } else { simd::hwr_diff_sum(&self.logmel, &self.prev_log) });
+        std::mem::swap(&mut self.logmel, &mut self.prev_log);
+        for k in 0..cfg.n_mfcc {
+            fr.mfcc.push(simd::dot(&ex.dct[k * n_mels..(k + 1) * n_mels], &self.lnmel));
+        }
+        // Window-corrected autocorrelation from the power spectrum, every
+        // `pitch_frame_stride`-th frame (NaN marks the frames skipped).
+        if t % cfg.pitch_frame_stride != 0 {
+            fr.harmonicity.push(f32::NAN);
+            fr.f0.push(f32::NAN);
+            return;
+        }
+        for (s, &p) in self.spec.iter_mut().zip(power.iter()) {
+            *s = Complex32::new(p, 0.0);
+        }
+        let (lag_min, lag_max) = (self.lag_min, self.lag_max);
+        let (h, f0) =
+            if e > 0.0 && ex.irfft.process_with_scratch(&mut self.spec, &mut self.acf, &mut self.scratch).is_ok() {
+                let acf = &self.acf;
                 let r0 = acf[0].max(f32::MIN_POSITIVE);
                 let mut best = (0.0f32, lag_min);
-                let lags = acf[lag_min..=lag_max].iter().zip(&self.inv_window_acf[lag_min..=lag_max]);
+                let lags = acf[lag_min..=lag_max].iter().zip(&ex.inv_window_acf[lag_min..=lag_max]);
                 for (i, (&a, &inv)) in lags.enumerate() {
                     let r = a * inv / r0;
                     if r > best.0 {
                         best = (r, lag_min + i);
                     }
                 }
-                (best.0.min(1.0), self.sr as f32 / best.1 as f32)
+                (best.0.min(1.0), ex.sr as f32 / best.1 as f32)
             } else {
                 (0.0, 0.0)
             };
-            fr.harmonicity.push(h);
-            fr.f0.push(f0);
-        });
-        fr
+        fr.harmonicity.push(h);
+        fr.f0.push(f0);
     }
 }
 

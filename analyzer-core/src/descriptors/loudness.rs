@@ -360,10 +360,10 @@ pub struct LoudnessMeter {
     /// Frames seen so far and the frame index at which the current step ends.
     frames: u64,
     next_boundary: u64,
-    /// Scratch: de-interleaved channel, weighted power per frame, true-peak phase output.
-    chan: Vec<f32>,
+    /// Scratch: weighted power per frame.
     power: Vec<f64>,
-    phase_out: Vec<f32>,
+    /// The true-peak interpolation filter's phases in f32.
+    tp_taps: [[f32; TP_TAPS]; TRUE_PEAK_OVERSAMPLING],
 }
 
 impl LoudnessMeter {
@@ -403,9 +403,8 @@ impl LoudnessMeter {
             acc_frames: 0,
             frames: 0,
             next_boundary: 0,
-            chan: Vec::new(),
             power: Vec::new(),
-            phase_out: Vec::new(),
+            tp_taps: TP_PHASES.map(|phase| phase.map(|h| h as f32)),
         };
         meter.next_boundary = meter.step_end(0);
         Ok(meter)
@@ -440,31 +439,27 @@ impl LoudnessMeter {
         if n == 0 {
             return;
         }
+        let chunk = &chunk[..n * n_ch];
         self.power.clear();
         self.power.resize(n, 0.0);
         let (shelf, rlb) = (self.shelf, self.rlb);
-        // K-weighting of all channels in one pass over the frames: the channels' recursions are
-        // independent, so their latency chains overlap (transposed direct form II, f64).
-        for (p, frame) in self.power.iter_mut().zip(chunk.chunks_exact(n_ch)) {
-            let mut acc = 0.0;
-            for (st, &v) in self.channels.iter_mut().zip(frame) {
-                let x = if v.is_finite() { f64::from(v) } else { 0.0 };
-                let y1 = shelf.b[0] * x + st.s1[0];
-                st.s1[0] = shelf.b[1] * x - shelf.a[0] * y1 + st.s1[1];
-                st.s1[1] = shelf.b[2] * x - shelf.a[1] * y1;
-                let y2 = rlb.b[0] * y1 + st.s2[0];
-                st.s2[0] = rlb.b[1] * y1 - rlb.a[0] * y2 + st.s2[1];
-                st.s2[1] = rlb.b[2] * y1 - rlb.a[1] * y2;
-                acc += st.weight * y2 * y2;
+        // K-weighting, two channels at a time so that their recursions' latency chains overlap,
+        // with the filter state in registers (transposed direct form II, f64). The weighted
+        // squares are added to the frame's power in channel order, as a single loop would.
+        let mut c = 0;
+        while c < n_ch {
+            if c + 1 < n_ch {
+                let [a, b] = &mut self.channels[c..c + 2] else { unreachable!("two channels") };
+                k_weight([a, b], &shelf, &rlb, chunk, n_ch, c, &mut self.power);
+                c += 2;
+            } else {
+                k_weight([&mut self.channels[c]], &shelf, &rlb, chunk, n_ch, c, &mut self.power);
+                c += 1;
             }
-            *p = acc;
         }
-        for (c, st) in self.channels.iter_mut().enumerate() {
-            self.chan.clear();
-            self.chan.extend(chunk.iter().skip(c).step_by(n_ch).take(n).map(|&v| if v.is_finite() { v } else { 0.0 }));
-            st.peak = st.peak.max(abs_max(&self.chan, &mut self.phase_out));
-            if self.oversample {
-                true_peak_chunk(st, &self.chan, &mut self.phase_out);
+        if self.oversample {
+            for (c, st) in self.channels.iter_mut().enumerate() {
+                true_peak_chunk(st, chunk, n_ch, c, &self.tp_taps);
             }
         }
         // Accumulate into 100 ms steps.
@@ -529,44 +524,66 @@ impl LoudnessMeter {
     }
 }
 
-/// 4× polyphase interpolation of one channel chunk; updates the channel's true peak and keeps
-/// the last `TP_TAPS − 1` samples as history. Each phase is a 12-tap FIR, computed as 12 SIMD
-/// `axpy` passes over the chunk.
-fn true_peak_chunk(st: &mut ChannelState, x: &[f32], out: &mut Vec<f32>) {
+/// K-weights channels `first..first + L` of an interleaved chunk with their states held in
+/// registers, adds each channel's weighted square to `power[frame]` (in channel order) and
+/// updates the channels' sample peaks. Non-finite samples count as 0.
+#[inline(always)]
+fn k_weight<const L: usize>(
+    states: [&mut ChannelState; L],
+    shelf: &Biquad,
+    rlb: &Biquad,
+    chunk: &[f32],
+    n_ch: usize,
+    first: usize,
+    power: &mut [f64],
+) {
+    let mut s1: [[f64; 2]; L] = std::array::from_fn(|l| states[l].s1);
+    let mut s2: [[f64; 2]; L] = std::array::from_fn(|l| states[l].s2);
+    let mut peak: [f32; L] = std::array::from_fn(|l| states[l].peak);
+    let w: [f64; L] = std::array::from_fn(|l| states[l].weight);
+    for (p, frame) in power.iter_mut().zip(chunk.chunks_exact(n_ch)) {
+        for l in 0..L {
+            let v = frame[first + l];
+            let v = if v.is_finite() { v } else { 0.0 };
+            peak[l] = peak[l].max(v.abs());
+            let x = f64::from(v);
+            let y1 = shelf.b[0] * x + s1[l][0];
+            s1[l][0] = shelf.b[1] * x - shelf.a[0] * y1 + s1[l][1];
+            s1[l][1] = shelf.b[2] * x - shelf.a[1] * y1;
+            let y2 = rlb.b[0] * y1 + s2[l][0];
+            s2[l][0] = rlb.b[1] * y1 - rlb.a[0] * y2 + s2[l][1];
+            s2[l][1] = rlb.b[2] * y1 - rlb.a[1] * y2;
+            *p += w[l] * y2 * y2;
+        }
+    }
+    for (l, st) in states.into_iter().enumerate() {
+        st.s1 = s1[l];
+        st.s2 = s2[l];
+        st.peak = peak[l];
+    }
+}
+
+/// 4× polyphase interpolation of channel `c` of an interleaved chunk; updates the channel's
+/// true peak and keeps the last `TP_TAPS − 1` samples as history. Each phase is a 12-tap FIR
+/// whose largest absolute output is found by the SIMD [`crate::simd::fir_abs_max`] kernel.
+fn true_peak_chunk(
+    st: &mut ChannelState,
+    chunk: &[f32],
+    n_ch: usize,
+    c: usize,
+    taps: &[[f32; TP_TAPS]; TRUE_PEAK_OVERSAMPLING],
+) {
     let hist = TP_TAPS - 1;
     st.tp_buf.truncate(hist);
-    st.tp_buf.extend_from_slice(x);
-    let n = x.len();
-    out.clear();
-    out.resize(n, 0.0);
-    for phase in &TP_PHASES {
-        out.iter_mut().for_each(|v| *v = 0.0);
-        for (k, &h) in phase.iter().enumerate() {
-            // y[n] += h[k]·x[n−k]; x[n] sits at tp_buf[hist + n].
-            crate::simd::axpy(out, h as f32, &st.tp_buf[hist - k..hist - k + n]);
-        }
-        st.true_peak = st.true_peak.max(abs_max_in_place(out));
+    st.tp_buf.extend(chunk.chunks_exact(n_ch).map(|f| if f[c].is_finite() { f[c] } else { 0.0 }));
+    for phase in taps {
+        // Output y[n] = Σ_k h[k]·x[n−k] for every sample n of the chunk: x[n] sits at
+        // tp_buf[hist + n], so the complete outputs of the FIR over tp_buf are exactly these.
+        st.true_peak = st.true_peak.max(crate::simd::fir_abs_max(&st.tp_buf, phase));
     }
     let len = st.tp_buf.len();
     st.tp_buf.copy_within(len - hist.., 0);
     st.tp_buf.truncate(hist);
-}
-
-/// `max |x|` with the SIMD max kernel (`max(max x, −min x)`); `x` is negated in place.
-fn abs_max_in_place(x: &mut [f32]) -> f32 {
-    if x.is_empty() {
-        return 0.0;
-    }
-    let hi = crate::simd::max(x);
-    x.iter_mut().for_each(|v| *v = -*v);
-    hi.max(crate::simd::max(x)).max(0.0)
-}
-
-/// `max |x|` of a sample block, using `scratch` (x is left unchanged).
-fn abs_max(x: &[f32], scratch: &mut Vec<f32>) -> f32 {
-    scratch.clear();
-    scratch.extend_from_slice(x);
-    abs_max_in_place(scratch)
 }
 
 fn lufs_to_power(lufs: f64) -> f64 {

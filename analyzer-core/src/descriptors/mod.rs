@@ -228,6 +228,22 @@ pub fn compute_features(
     config.validate()?;
     let extractor = FeatureExtractor::new(sr, config.features.clone())?;
     let f = extractor.extract(y, &context.beat_times);
+    feature_vector(&f, y, sr, loudness, context, config)
+}
+
+/// The rest of [`compute_features`] once the audio features of `y` are known (for callers
+/// that extracted them with a planned [`FeatureExtractor`], e.g. in a shared STFT pass).
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a bad loudness config.
+pub fn feature_vector(
+    f: &AudioFeatures,
+    y: &[f32],
+    sr: u32,
+    loudness: Option<&LoudnessStats>,
+    context: &MusicalContext,
+    config: &DescriptorConfig,
+) -> Result<FeatureVector> {
     let stats = track_loudness(y, sr, loudness, config)?;
     let mut x = FeatureVector::default();
     use Feature as F;

@@ -23,7 +23,10 @@ pub mod tempo;
 
 pub use beats::{BeatConfig, Beats, track_beats};
 pub use meter::{Meter, MeterConfig, analyze_meter};
-pub use onset::{FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, onset_detect, onset_strength};
+pub use onset::{
+    FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, SuperFluxFrames, onset_detect,
+    onset_strength,
+};
 pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
 
 use crate::error::{AnalyzerError, Result};
@@ -135,9 +138,18 @@ pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhyth
     config.validate()?;
     let detector = SuperFlux::new(config.onset.clone(), sr)?;
     let os = detector.compute(y);
+    rhythm_from_onset_strength(os, y.len() as f64 / sr as f64, config)
+}
+
+/// The rest of [`analyze_rhythm`] once the onset strength of the signal is known (for callers
+/// that computed it in an STFT pass shared with other stages); `duration` is the signal's
+/// length in seconds.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a bad config.
+pub fn rhythm_from_onset_strength(os: OnsetStrength, duration: f64, config: &RhythmConfig) -> Result<Rhythm> {
     let fps = os.frame_rate;
     let onsets = onset_detect(&os.envelope, fps, &config.onset_peaks)?;
-    let duration = y.len() as f64 / sr as f64;
     let mut rhythm = Rhythm { onset_frame_rate: fps, onsets, ..Rhythm::none() };
     if duration < config.min_duration_s as f64 {
         rhythm.onset_envelope = os.envelope;

@@ -22,6 +22,8 @@
 //! - S. Böck, F. Korzeniowski, J. Schlüter, F. Krebs, G. Widmer, "madmom: a new Python audio and
 //!   music signal processing library", ACM MM 2016 (filterbank construction).
 
+use realfft::num_complex::Complex32;
+
 use crate::error::{AnalyzerError, Result, check};
 use crate::simd;
 use crate::spectral::{LogCompression, Spectrogram, Stft, StftConfig};
@@ -222,6 +224,11 @@ impl SuperFlux {
         self.bands.len()
     }
 
+    /// The planned STFT (its frames are the ones [`SuperFlux::push_frame`] expects).
+    pub fn stft(&self) -> &Stft {
+        &self.stft
+    }
+
     /// Computes the log-filtered spectrogram and the SuperFlux envelope of `y`.
     pub fn compute(&self, y: &[f32]) -> OnsetStrength {
         let clean;
@@ -231,24 +238,56 @@ impl SuperFlux {
             clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect::<Vec<f32>>();
             &clean
         };
+        let mut acc = self.accumulator(self.stft.config().n_frames(y.len()));
+        self.stft.for_each_frame(y, |t, x| acc.push(t, x));
+        acc.finish()
+    }
+
+    /// A frame-by-frame accumulator for `n_frames` STFT frames (see [`SuperFlux::stft`]), for
+    /// callers that share the STFT pass with other stages.
+    pub fn accumulator(&self, n_frames: usize) -> SuperFluxFrames<'_> {
         let n_bands = self.bands.len();
-        let n_frames = self.stft.config().n_frames(y.len());
-        let mut spec = vec![0.0f32; n_frames * n_bands];
-        let mut mag = vec![0.0f32; self.config.n_fft / 2 + 1];
-        self.stft.for_each_frame(y, |t, x| {
-            simd::magnitude(x, &mut mag);
-            let row = &mut spec[t * n_bands..(t + 1) * n_bands];
-            for (o, b) in row.iter_mut().zip(&self.bands) {
-                *o = simd::dot(&mag[b.start..b.start + b.weights.len()], &b.weights);
-            }
-            self.config.log.apply(row);
-            // Samples near f32::MAX overflow the FFT: keep every value finite.
-            row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
-        });
-        let spectrogram = Spectrogram::new(spec, n_frames, n_bands);
-        let envelope =
-            superflux(&spectrogram, self.config.max_filter_half_width, self.config.diff_lag, self.config.aggregate);
-        OnsetStrength { envelope, frame_rate: self.config.frame_rate(self.sr), spectrogram }
+        SuperFluxFrames {
+            detector: self,
+            spec: vec![0.0f32; n_frames * n_bands],
+            n_frames,
+            mag: vec![0.0f32; self.config.n_fft / 2 + 1],
+        }
+    }
+}
+
+/// The filterbank spectrogram being filled one STFT frame at a time ([`SuperFlux::accumulator`]).
+#[derive(Debug)]
+pub struct SuperFluxFrames<'a> {
+    detector: &'a SuperFlux,
+    spec: Vec<f32>,
+    n_frames: usize,
+    mag: Vec<f32>,
+}
+
+impl SuperFluxFrames<'_> {
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the detector's STFT). No allocation.
+    pub fn push(&mut self, t: usize, x: &[Complex32]) {
+        let n_bands = self.detector.bands.len();
+        if t >= self.n_frames {
+            return;
+        }
+        simd::magnitude(x, &mut self.mag);
+        let row = &mut self.spec[t * n_bands..(t + 1) * n_bands];
+        for (o, b) in row.iter_mut().zip(&self.detector.bands) {
+            *o = simd::dot(&self.mag[b.start..b.start + b.weights.len()], &b.weights);
+        }
+        self.detector.config.log.apply(row);
+        // Samples near f32::MAX overflow the FFT: keep every value finite.
+        row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+    }
+
+    /// The envelope and the spectrogram.
+    pub fn finish(self) -> OnsetStrength {
+        let d = self.detector;
+        let spectrogram = Spectrogram::new(self.spec, self.n_frames, d.bands.len());
+        let envelope = superflux(&spectrogram, d.config.max_filter_half_width, d.config.diff_lag, d.config.aggregate);
+        OnsetStrength { envelope, frame_rate: d.config.frame_rate(d.sr), spectrogram }
     }
 }
 
@@ -320,28 +359,30 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, a
     if n_bands == 0 || lag == 0 {
         return env;
     }
-    let mut maxed = vec![0.0f32; n_frames * n_bands];
-    for t in 0..n_frames {
+    // The maximum-filtered rows are needed `lag` frames later only: a ring of `lag` rows.
+    let mut maxed = vec![0.0f32; lag * n_bands];
+    let mut diff = vec![0.0f32; n_bands];
+    for (t, e) in env.iter_mut().enumerate() {
+        let slot = (t % lag) * n_bands..(t % lag + 1) * n_bands;
+        if t >= lag {
+            // Slot `t % lag` still holds the filtered row `t − lag`.
+            let reference = &maxed[slot.clone()];
+            *e = match aggregate {
+                FluxAggregate::Sum => simd::hwr_diff_sum(spec.frame(t), reference),
+                FluxAggregate::Median => {
+                    simd::hwr_diff(spec.frame(t), reference, &mut diff);
+                    let mid = n_bands / 2;
+                    *diff.select_nth_unstable_by(mid, f32::total_cmp).1
+                }
+            };
+        }
         let row = spec.frame(t);
-        let out = &mut maxed[t * n_bands..(t + 1) * n_bands];
-        for (k, o) in out.iter_mut().enumerate() {
+        for (k, o) in maxed[slot].iter_mut().enumerate() {
             let lo = k.saturating_sub(max_filter_half_width);
             let hi = (k + max_filter_half_width + 1).min(n_bands);
             // A few elements: a plain loop beats a dispatched SIMD call here.
             *o = row[lo..hi].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
         }
-    }
-    let mut diff = vec![0.0f32; n_bands];
-    for t in lag..n_frames {
-        let reference = &maxed[(t - lag) * n_bands..(t - lag + 1) * n_bands];
-        env[t] = match aggregate {
-            FluxAggregate::Sum => simd::hwr_diff_sum(spec.frame(t), reference),
-            FluxAggregate::Median => {
-                simd::hwr_diff(spec.frame(t), reference, &mut diff);
-                let mid = n_bands / 2;
-                *diff.select_nth_unstable_by(mid, f32::total_cmp).1
-            }
-        };
     }
     env
 }

@@ -243,3 +243,43 @@ impl WithSimd for Max<'_> {
         t.iter().fold(simd.reduce_max_f32s(m), |acc, &x| acc.max(x))
     }
 }
+
+/// `max_n |Σ_k taps[k]·x[n + T − 1 − k]|` over the `x.len() − T + 1` complete outputs, each
+/// accumulated from 0 in tap order with the backend's `mul_add` (so every output is computed
+/// exactly as `T` successive [`Axpy`] passes would compute it, without storing it).
+pub(super) struct FirAbsMax<'a, const T: usize> {
+    pub x: &'a [f32],
+    pub taps: &'a [f32; T],
+}
+
+impl<const T: usize> WithSimd for FirAbsMax<'_, T> {
+    type Output = f32;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> f32 {
+        if T == 0 || self.x.len() < T {
+            return 0.0;
+        }
+        let n = self.x.len() - (T - 1);
+        // Output n reads x[n + T − 1 − k] for tap k: one shifted view of x per tap, all of the
+        // same length, so their vector heads and tails line up.
+        let views: [(&[S::f32s], &[f32]); T] =
+            std::array::from_fn(|k| S::as_simd_f32s(&self.x[T - 1 - k..T - 1 - k + n]));
+        let taps: [S::f32s; T] = std::array::from_fn(|k| simd.splat_f32s(self.taps[k]));
+        let zero = simd.splat_f32s(0.0);
+        let mut m = zero;
+        for j in 0..views[0].0.len() {
+            let mut acc = zero;
+            for (h, (head, _)) in taps.iter().zip(&views) {
+                acc = simd.mul_add_e_f32s(*h, head[j], acc);
+            }
+            m = simd.max_f32s(m, simd.abs_f32s(acc));
+        }
+        let mut acc = zero;
+        for (h, (_, tail)) in taps.iter().zip(&views) {
+            acc = simd.mul_add_e_f32s(*h, simd.partial_load_f32s(tail), acc);
+        }
+        // The lanes past the tail hold 0: they cannot raise a maximum of absolute values.
+        m = simd.max_f32s(m, simd.abs_f32s(acc));
+        simd.reduce_max_f32s(m)
+    }
+}

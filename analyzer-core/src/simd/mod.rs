@@ -119,5 +119,14 @@ pub fn max(x: &[f32]) -> f32 {
     arch().dispatch(kernels::Max(x))
 }
 
+/// Maximum absolute output of the FIR filter `taps` over `x`:
+/// `max_n |Σ_k taps[k]·x[n + T − 1 − k]|` for the `x.len() − T + 1` outputs that need no sample
+/// outside `x` (0 when there are none). Used for true-peak interpolation; each output is
+/// accumulated in tap order with fused multiply-adds where the backend has them, and never
+/// stored.
+pub fn fir_abs_max<const T: usize>(x: &[f32], taps: &[f32; T]) -> f32 {
+    arch().dispatch(kernels::FirAbsMax { x, taps })
+}
+
 #[cfg(test)]
 mod tests;

@@ -57,3 +57,14 @@ pub fn axpy(x: &mut [f32], a: f32, y: &[f32]) {
 pub fn max(x: &[f32]) -> f32 {
     x.iter().copied().fold(f32::NEG_INFINITY, f32::max)
 }
+
+/// `max_n |Σ_k taps[k]·x[n + T − 1 − k]|` over the complete outputs (0 when there are none).
+pub fn fir_abs_max(x: &[f32], taps: &[f32]) -> f32 {
+    let t = taps.len();
+    if t == 0 || x.len() < t {
+        return 0.0;
+    }
+    (0..x.len() - (t - 1))
+        .map(|n| taps.iter().enumerate().fold(0.0f32, |acc, (k, &h)| acc + h * x[n + t - 1 - k]).abs())
+        .fold(0.0, f32::max)
+}

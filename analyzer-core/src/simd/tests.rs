@@ -70,6 +70,32 @@ fn check_all_kernels<S: Simd>(simd: S, a: &[f32], b: &[f32]) {
     }
 
     assert_eq!(simd.vectorize(kernels::Max(a)), scalar::max(a), "max n={n}");
+
+    // A 12-tap filter from the head of `b` (the true-peak interpolator's size) and a 3-tap one.
+    if n >= 12 {
+        let taps12: [f32; 12] = std::array::from_fn(|k| b[k] / 100.0);
+        let taps3: [f32; 3] = [0.25, -0.5, 0.125];
+        let fir_tol = |taps: &[f32]| {
+            let bound: f32 = taps.iter().map(|h| h.abs()).sum::<f32>() * a.iter().fold(0.0f32, |m, x| m.max(x.abs()));
+            reduction_tol(bound)
+        };
+        let got = simd.vectorize(kernels::FirAbsMax { x: a, taps: &taps12 });
+        assert!((got - scalar::fir_abs_max(a, &taps12)).abs() <= fir_tol(&taps12), "fir12 n={n}");
+        // Exactly what successive axpy passes over the shifted views give (the old true peak).
+        let outs = n - 11;
+        let mut y = vec![0.0f32; outs];
+        for (k, &h) in taps12.iter().enumerate() {
+            simd.vectorize(kernels::Axpy { x: &mut y, alpha: h, y: &a[11 - k..11 - k + outs] });
+        }
+        assert_eq!(got, y.iter().fold(0.0f32, |m, v| m.max(v.abs())), "fir12 vs axpy n={n}");
+        let got = simd.vectorize(kernels::FirAbsMax { x: a, taps: &taps3 });
+        assert!((got - scalar::fir_abs_max(a, &taps3)).abs() <= fir_tol(&taps3), "fir3 n={n}");
+    } else {
+        assert_eq!(
+            simd.vectorize(kernels::FirAbsMax { x: a, taps: &[1.0f32; 12] }),
+            scalar::fir_abs_max(a, &[1.0; 12])
+        );
+    }
 }
 
 struct Dispatched<'a>(&'a [f32], &'a [f32]);
