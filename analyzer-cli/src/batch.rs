@@ -114,7 +114,21 @@ fn error_row(input: &TrackInput, e: &AnalyzerError) -> ErrorRow {
     }
 }
 
+/// [`process_unguarded`] with any panic (a bug in the core or a decoder) turned into a recorded
+/// `internal` failure of that input, so that the batch goes on.
 fn process(input: &TrackInput, known: &Known, opts: &BatchOptions, budget: &Budget, decoded: &AtomicUsize) -> Outcome {
+    let run = || process_unguarded(input, known, opts, budget, decoded);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|panic| Outcome::Failed(error_row(input, &AnalyzerError::from_panic(panic))))
+}
+
+fn process_unguarded(
+    input: &TrackInput,
+    known: &Known,
+    opts: &BatchOptions,
+    budget: &Budget,
+    decoded: &AtomicUsize,
+) -> Outcome {
     let in_output = if opts.force { None } else { known.output.get(&input.id) };
     let in_previous = if opts.force { None } else { known.previous.get(&input.id) };
     let candidate = in_output.is_some() || in_previous.is_some();
