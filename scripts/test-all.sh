@@ -29,8 +29,12 @@ if [ ! -x .venv-test/bin/python ]; then
 fi
 .venv-test/bin/python -m pip install -q --upgrade pip
 .venv-test/bin/python -m pip install -q "maturin>=1.16,<2" "numpy>=1.24" "pytest>=7" pandas pyarrow matplotlib
-# Share the cargo target dir so the core is not compiled a second time.
-CARGO_TARGET_DIR="$PWD/target" .venv-test/bin/python -m pip install -q --force-reinstall --no-deps ./analyzer-py
+# Share the cargo target dir so the core is not compiled a second time. The wheel under test
+# carries the core's test hooks (the forced-panic input of the FFI-safety test); the same
+# feature is on in the cargo test build above (analyzer-cli's dev-dependency), so the core
+# artifacts are shared.
+CARGO_TARGET_DIR="$PWD/target" MATURIN_PEP517_ARGS="--features test-hooks" \
+  .venv-test/bin/python -m pip install -q --force-reinstall --no-deps ./analyzer-py
 
 echo "== pytest"
-.venv-test/bin/python -m pytest -q analyzer-py/tests
+AUDIO_ANALYZER_REQUIRE_TEST_HOOKS=1 .venv-test/bin/python -m pytest -q analyzer-py/tests

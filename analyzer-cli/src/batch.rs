@@ -115,7 +115,22 @@ fn error_row(input: &TrackInput, e: &AnalyzerError) -> ErrorRow {
     }
 }
 
+/// [`process_unguarded`] with any panic (a bug in the core or a decoder) turned into a recorded
+/// `internal` failure of that input, so that the batch goes on.
 fn process(
+    input: &TrackInput,
+    known: &Known,
+    opts: &BatchOptions,
+    analyzer: &Analyzer,
+    budget: &Budget,
+    decoded: &AtomicUsize,
+) -> Outcome {
+    let run = || process_unguarded(input, known, opts, analyzer, budget, decoded);
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(run))
+        .unwrap_or_else(|panic| Outcome::Failed(error_row(input, &AnalyzerError::from_panic(panic))))
+}
+
+fn process_unguarded(
     input: &TrackInput,
     known: &Known,
     opts: &BatchOptions,

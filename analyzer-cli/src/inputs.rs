@@ -99,12 +99,23 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
     Ok(())
 }
 
-/// Reads a manifest: JSON Lines `{"id": ..., "path": ...}` or tab-separated `id<TAB>path`
-/// (a line without a tab is a path whose id is the path). Relative paths are resolved against
-/// the manifest's directory. Empty lines and lines starting with `#` are skipped.
+/// Reads a manifest file and appends its entries to `out` (see [`parse_manifest`]).
 fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
     let text = std::fs::read_to_string(manifest).map_err(|e| InputError(format!("{}: {e}", manifest.display())))?;
     let base = manifest.parent().unwrap_or(Path::new(""));
+    out.extend(parse_manifest(&text, base, &manifest.display().to_string())?);
+    Ok(())
+}
+
+/// Parses a manifest: JSON Lines `{"id": ..., "path": ...}` or tab-separated `id<TAB>path`
+/// (a line without a tab is a path whose id is the path). Relative paths are resolved against
+/// `base` (the manifest's directory). Empty lines and lines starting with `#` are skipped.
+/// `name` labels the lines in error messages (`name:line: ...`).
+///
+/// # Errors
+/// [`InputError`] for a malformed JSON line or an empty path.
+pub fn parse_manifest(text: &str, base: &Path, name: &str) -> Result<Vec<TrackInput>, InputError> {
+    let mut out = Vec::new();
     for (n, raw) in text.lines().enumerate() {
         let line = raw.trim_end_matches('\r');
         if line.trim().is_empty() || line.starts_with('#') {
@@ -112,7 +123,7 @@ fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), Input
         }
         let (id, path) = if line.trim_start().starts_with('{') {
             let e: ManifestEntry =
-                serde_json::from_str(line).map_err(|e| InputError(format!("{}:{}: {e}", manifest.display(), n + 1)))?;
+                serde_json::from_str(line).map_err(|e| InputError(format!("{name}:{}: {e}", n + 1)))?;
             (e.id, e.path)
         } else if let Some((id, path)) = line.split_once('\t') {
             (Some(id.to_string()), path.to_string())
@@ -120,14 +131,14 @@ fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), Input
             (None, line.to_string())
         };
         if path.is_empty() {
-            return Err(InputError(format!("{}:{}: empty path", manifest.display(), n + 1)));
+            return Err(InputError(format!("{name}:{}: empty path", n + 1)));
         }
         let p = Path::new(&path);
         let resolved = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
         let id = id.unwrap_or_else(|| resolved.to_string_lossy().into_owned());
         out.push(TrackInput { id, path: resolved });
     }
-    Ok(())
+    Ok(out)
 }
 
 fn dedup(inputs: Vec<TrackInput>) -> Vec<TrackInput> {

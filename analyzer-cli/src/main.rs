@@ -16,7 +16,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use analyzer_core::audio::LoadConfig;
+use analyzer_core::audio::{self, LoadConfig};
 use clap::{Parser, Subcommand};
 
 use analyzer_cli::batch::{self, BatchOptions, Destination};
@@ -101,6 +101,16 @@ struct AnalyzeArgs {
     /// files fail).
     #[arg(long, value_name = "SECONDS")]
     max_duration: Option<f64>,
+    /// Fail a file whose decoded signal (mono f32 at --sr) would exceed this many MiB, a guard
+    /// against memory exhaustion (0: no limit).
+    #[arg(long, value_name = "MB", default_value_t = audio::DEFAULT_MAX_DECODED_BYTES / batch::BYTES_PER_MB)]
+    max_decoded_mb: u64,
+    /// Fail a file with more channels than this.
+    #[arg(long, value_name = "N", default_value_t = audio::MAX_CHANNELS)]
+    max_channels: usize,
+    /// Fail a file whose sample rate is above this, in Hz.
+    #[arg(long, value_name = "HZ", default_value_t = audio::MAX_SOURCE_SAMPLE_RATE)]
+    max_sample_rate: u32,
     /// Skip (instead of truncating) files longer than --max-duration.
     #[arg(long)]
     skip_long: bool,
@@ -176,6 +186,9 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
         sr: Some(args.sr),
         max_duration_s: args.max_duration.or(LoadConfig::default().max_duration_s),
         truncate_long_input: args.max_duration.is_some() && !args.skip_long,
+        max_decoded_bytes: (args.max_decoded_mb > 0).then(|| args.max_decoded_mb.saturating_mul(batch::BYTES_PER_MB)),
+        max_channels: args.max_channels,
+        max_sample_rate: args.max_sample_rate,
         ..LoadConfig::default()
     };
     let mut track = TrackOptions { load, ..TrackOptions::default() };

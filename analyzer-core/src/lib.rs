@@ -37,6 +37,9 @@ pub mod rhythm;
 pub mod simd;
 pub mod spectral;
 pub mod structure;
+#[cfg(feature = "test-hooks")]
+#[doc(hidden)]
+pub mod test_hooks;
 pub mod timeline;
 pub mod tonal;
 

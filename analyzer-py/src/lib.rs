@@ -106,6 +106,21 @@ where
     }
 }
 
+/// The resource limits a Python caller sets (`max_duration` seconds and `max_decoded_bytes`;
+/// `None` lifts a limit), applied to a [`LoadConfig`].
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    max_duration: Option<f64>,
+    max_decoded_bytes: Option<u64>,
+}
+
+impl Limits {
+    fn apply(self, cfg: &mut LoadConfig) {
+        cfg.max_duration_s = self.max_duration;
+        cfg.max_decoded_bytes = self.max_decoded_bytes;
+    }
+}
+
 /// What `load` can read.
 enum Source {
     Path(PathBuf),
@@ -141,14 +156,17 @@ fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
 
 /// Decodes audio to a mono float32 array at `sr` Hz (`sr=None` keeps the file's rate).
 #[pyfunction]
-#[pyo3(signature = (source, *, sr = Some(analyzer_core::DEFAULT_SAMPLE_RATE)))]
+#[pyo3(signature = (source, *, sr = Some(analyzer_core::DEFAULT_SAMPLE_RATE), max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
 fn load<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     sr: Option<u32>,
+    max_duration: Option<f64>,
+    max_decoded_bytes: Option<u64>,
 ) -> PyResult<(Bound<'py, PyArray1<f32>>, u32)> {
     let src = extract_source(source)?;
-    let cfg = LoadConfig { sr, ..LoadConfig::default() };
+    let mut cfg = LoadConfig { sr, ..LoadConfig::default() };
+    Limits { max_duration, max_decoded_bytes }.apply(&mut cfg);
     let decoded = run_detached(py, move || match src {
         Source::Path(p) => audio::load_path(&p, &cfg),
         Source::Bytes(b, ext) => audio::load_bytes(b, ext.as_deref(), &cfg),
@@ -274,8 +292,9 @@ fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnaly
     }
 }
 
-fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool) -> AnalysisConfig {
+fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool, limits: Limits) -> AnalysisConfig {
     let mut cfg = AnalysisConfig::default().with_timeline(timeline);
+    limits.apply(&mut cfg.load);
     if !samples {
         if let Some(sr) = sr {
             cfg.load.sr = Some(sr);
@@ -340,15 +359,18 @@ fn analysis_to_py<'py>(py: Python<'py>, a: &TrackAnalysis) -> PyResult<Bound<'py
 /// Analyses one source (path, bytes, binary file object, or numpy samples with `sr`) and
 /// returns a dict with `features`, `track` and `analysis`.
 #[pyfunction]
-#[pyo3(signature = (source, *, sr = None, timeline = true))]
+#[pyo3(signature = (source, *, sr = None, timeline = true, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
 fn analyze<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
     sr: Option<u32>,
     timeline: bool,
+    max_duration: Option<f64>,
+    max_decoded_bytes: Option<u64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let src = extract_analysis_source(source, sr)?;
-    let cfg = analysis_config(sr, timeline, matches!(src, AnalysisSource::Samples(..)));
+    let limits = Limits { max_duration, max_decoded_bytes };
+    let cfg = analysis_config(sr, timeline, matches!(src, AnalysisSource::Samples(..)), limits);
     let a = run_detached(py, move || run_analysis(&src, &cfg))?;
     analysis_to_py(py, &a)
 }
@@ -370,15 +392,23 @@ impl AnalyzeBatch {
 #[pymethods]
 impl AnalyzeBatch {
     #[new]
-    #[pyo3(signature = (sources, *, workers = 1, sr = None, timeline = false))]
-    fn new(sources: &Bound<'_, PyAny>, workers: usize, sr: Option<u32>, timeline: bool) -> PyResult<Self> {
+    #[pyo3(signature = (sources, *, workers = 1, sr = None, timeline = false, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
+    fn new(
+        sources: &Bound<'_, PyAny>,
+        workers: usize,
+        sr: Option<u32>,
+        timeline: bool,
+        max_duration: Option<f64>,
+        max_decoded_bytes: Option<u64>,
+    ) -> PyResult<Self> {
+        let limits = Limits { max_duration, max_decoded_bytes };
         let mut items = Vec::new();
         for obj in sources.try_iter()? {
             let obj = obj?;
             // Per-item extraction errors (a wrong type) are raised at once: they are usage errors.
             let src = extract_analysis_source(&obj, sr)?;
             let samples = matches!(src, AnalysisSource::Samples(..));
-            items.push((src, analysis_config(sr, timeline, samples)));
+            items.push((src, analysis_config(sr, timeline, samples, limits)));
         }
         let batch =
             batch::Batch::start(items, workers, |(src, cfg): &(AnalysisSource, AnalysisConfig)| run_analysis(src, cfg));
@@ -529,6 +559,14 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ANALYZER_VERSION", analyzer_core::ANALYZER_VERSION)?;
     m.add("DEFAULT_SAMPLE_RATE", analyzer_core::DEFAULT_SAMPLE_RATE)?;
+    m.add("DEFAULT_MAX_DURATION", audio::DEFAULT_MAX_DURATION_S)?;
+    m.add("DEFAULT_MAX_DECODED_BYTES", audio::DEFAULT_MAX_DECODED_BYTES)?;
+    // Built with the `test-hooks` feature (tests only): inputs starting with this marker panic
+    // inside the core. `None` in a normal build.
+    #[cfg(feature = "test-hooks")]
+    m.add("_TEST_PANIC_MARKER", PyBytes::new(py, analyzer_core::test_hooks::FORCE_PANIC_MARKER))?;
+    #[cfg(not(feature = "test-hooks"))]
+    m.add("_TEST_PANIC_MARKER", py.None())?;
     m.add_function(wrap_pyfunction!(load, m)?)?;
     m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(stft, m)?)?;

@@ -30,10 +30,18 @@ use crate::error::{AnalyzerError, Result};
 
 /// Default longest accepted input, in seconds (3 hours).
 pub const DEFAULT_MAX_DURATION_S: f64 = 3.0 * 3600.0;
-/// Highest source sample rate accepted, in Hz.
+/// Highest source sample rate accepted, in Hz (default of [`LoadConfig::max_sample_rate`] and
+/// the ceiling of what it may be set to).
 pub const MAX_SOURCE_SAMPLE_RATE: u32 = 768_000;
-/// Most channels accepted.
+/// Lowest source sample rate accepted, in Hz: below it a stated rate is a header lie, not audio.
+pub const MIN_SOURCE_SAMPLE_RATE: u32 = 1000;
+/// Most channels accepted (default of [`LoadConfig::max_channels`] and its ceiling).
 pub const MAX_CHANNELS: usize = 64;
+/// Default [`LoadConfig::max_decoded_bytes`]: 1 GiB of decoded mono `f32` samples (3 hours at
+/// the default 22050 Hz analysis rate take about 0.95 GB).
+pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1 << 30;
+/// Bytes of one decoded output sample (`f32`).
+const BYTES_PER_OUTPUT_SAMPLE: u64 = std::mem::size_of::<f32>() as u64;
 /// Consecutive undecodable packets after which a stream is given up as corrupt.
 const MAX_CONSECUTIVE_BAD_PACKETS: usize = 64;
 /// Frames by which decoded audio may fall short of the container's stated length before the
@@ -60,6 +68,18 @@ pub struct LoadConfig {
     /// Measure BS.1770 / R128 loudness on the original channels at the source rate while
     /// decoding (result in [`DecodedAudio::loudness`]); `None` skips the meter. Default on.
     pub loudness: Option<LoudnessConfig>,
+    /// Most bytes of decoded output (mono `f32` at the analysis rate) kept; past it decoding
+    /// stops with [`AnalyzerError::LimitExceeded`] (never truncated: it is a memory guard, not
+    /// a duration choice). `None` for no limit. Default [`DEFAULT_MAX_DECODED_BYTES`].
+    pub max_decoded_bytes: Option<u64>,
+    /// Most source channels accepted (stated or decoded), 1..=[`MAX_CHANNELS`]; more is
+    /// [`AnalyzerError::LimitExceeded`]. Default [`MAX_CHANNELS`].
+    pub max_channels: usize,
+    /// Highest source sample rate accepted in Hz,
+    /// [`MIN_SOURCE_SAMPLE_RATE`]..=[`MAX_SOURCE_SAMPLE_RATE`]; a higher (or a stated rate below
+    /// [`MIN_SOURCE_SAMPLE_RATE`]) is [`AnalyzerError::LimitExceeded`]. Default
+    /// [`MAX_SOURCE_SAMPLE_RATE`].
+    pub max_sample_rate: u32,
 }
 
 impl Default for LoadConfig {
@@ -70,6 +90,9 @@ impl Default for LoadConfig {
             max_duration_s: Some(DEFAULT_MAX_DURATION_S),
             truncate_long_input: false,
             loudness: Some(LoudnessConfig::default()),
+            max_decoded_bytes: Some(DEFAULT_MAX_DECODED_BYTES),
+            max_channels: MAX_CHANNELS,
+            max_sample_rate: MAX_SOURCE_SAMPLE_RATE,
         }
     }
 }
@@ -96,7 +119,47 @@ impl LoadConfig {
         if let Some(l) = &self.loudness {
             l.validate()?;
         }
+        if self.max_decoded_bytes == Some(0) {
+            return Err(AnalyzerError::invalid("max_decoded_bytes", "must be > 0"));
+        }
+        if !(1..=MAX_CHANNELS).contains(&self.max_channels) {
+            return Err(AnalyzerError::invalid(
+                "max_channels",
+                format!("must be in 1..={MAX_CHANNELS}, got {}", self.max_channels),
+            ));
+        }
+        if !(MIN_SOURCE_SAMPLE_RATE..=MAX_SOURCE_SAMPLE_RATE).contains(&self.max_sample_rate) {
+            return Err(AnalyzerError::invalid(
+                "max_sample_rate",
+                format!(
+                    "must be in {MIN_SOURCE_SAMPLE_RATE}..={MAX_SOURCE_SAMPLE_RATE} Hz, got {}",
+                    self.max_sample_rate
+                ),
+            ));
+        }
         Ok(())
+    }
+
+    /// `Err(LimitExceeded)` unless `rate` is a plausible source rate within
+    /// [`LoadConfig::max_sample_rate`].
+    fn check_source_rate(&self, rate: u32) -> Result<()> {
+        if (MIN_SOURCE_SAMPLE_RATE..=self.max_sample_rate).contains(&rate) {
+            Ok(())
+        } else {
+            Err(AnalyzerError::LimitExceeded(format!(
+                "sample rate {rate} Hz (accepted: {MIN_SOURCE_SAMPLE_RATE}..={} Hz, max_sample_rate)",
+                self.max_sample_rate
+            )))
+        }
+    }
+
+    /// `Err(LimitExceeded)` when `n` channels exceed [`LoadConfig::max_channels`].
+    fn check_channels(&self, n: usize) -> Result<()> {
+        if n <= self.max_channels {
+            Ok(())
+        } else {
+            Err(AnalyzerError::LimitExceeded(format!("{n} channels (max_channels = {})", self.max_channels)))
+        }
     }
 }
 
@@ -219,7 +282,7 @@ where
 /// a multiple of `channels`; [`AnalyzerError::LimitExceeded`] as for decoded files.
 pub fn load_samples(interleaved: &[f32], sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<DecodedAudio> {
     cfg.validate()?;
-    check_raw_format(sample_rate, channels)?;
+    check_raw_format(sample_rate, channels, cfg)?;
     if interleaved.len() % channels != 0 {
         return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
     }
@@ -235,12 +298,12 @@ const RAW_CODEC: &str = "pcm_f32";
 /// `SourceInfo::container` of raw samples.
 const RAW_CONTAINER: &str = "memory";
 
-fn check_raw_format(sample_rate: u32, channels: usize) -> Result<()> {
-    if sample_rate == 0 || sample_rate > MAX_SOURCE_SAMPLE_RATE {
-        return Err(AnalyzerError::invalid("sample_rate", format!("must be in 1..={MAX_SOURCE_SAMPLE_RATE}")));
+fn check_raw_format(sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<()> {
+    if sample_rate == 0 || sample_rate > cfg.max_sample_rate {
+        return Err(AnalyzerError::invalid("sample_rate", format!("must be in 1..={}", cfg.max_sample_rate)));
     }
-    if channels == 0 || channels > MAX_CHANNELS {
-        return Err(AnalyzerError::invalid("channels", format!("must be in 1..={MAX_CHANNELS}")));
+    if channels == 0 || channels > cfg.max_channels {
+        return Err(AnalyzerError::invalid("channels", format!("must be in 1..={}", cfg.max_channels)));
     }
     Ok(())
 }
@@ -286,7 +349,7 @@ impl SampleStream {
     /// channel count.
     pub fn new(sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<Self> {
         cfg.validate()?;
-        check_raw_format(sample_rate, channels)?;
+        check_raw_format(sample_rate, channels, cfg)?;
         Ok(SampleStream {
             sink: Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels))?,
             sample_rate,
@@ -514,7 +577,21 @@ impl Sink {
         }
         self.frames_in += mono.len() as u64;
         self.resampler.process(mono, &mut self.out);
+        self.check_memory()?;
         Ok(keep_going)
+    }
+
+    /// `Err(LimitExceeded)` once the decoded output passes [`LoadConfig::max_decoded_bytes`].
+    fn check_memory(&self) -> Result<()> {
+        let held = (self.out.len() as u64).saturating_mul(BYTES_PER_OUTPUT_SAMPLE);
+        match self.cfg.max_decoded_bytes {
+            Some(max) if held > max => Err(AnalyzerError::LimitExceeded(format!(
+                "decoded audio exceeds max_decoded_bytes = {max} bytes ({} samples at {} Hz)",
+                self.out.len(),
+                self.out_rate
+            ))),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the duration limit cut the input.
@@ -524,6 +601,7 @@ impl Sink {
 
     fn finish(mut self, mut info: SourceInfo) -> Result<DecodedAudio> {
         self.resampler.finish(&mut self.out);
+        self.check_memory()?;
         if self.non_finite > 0 {
             self.warnings.push(format!("{} non-finite samples replaced by 0", self.non_finite));
         }
@@ -639,6 +717,8 @@ fn decode_source(source: Box<dyn MediaSource>, extension: Option<&str>, cfg: &Lo
     if len == 0 {
         return Err(AnalyzerError::Empty("the input has no bytes".into()));
     }
+    #[cfg(feature = "test-hooks")]
+    crate::test_hooks::panic_if_marked(source.as_mut());
     let edit = if looks_like_mp4(source.as_mut()) { mp4::audio_edit_range(source.as_mut()) } else { None };
     let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
     let mut hint = Hint::new();
@@ -687,8 +767,9 @@ fn decode_stream(
         .map_err(|e| AnalyzerError::UnsupportedFormat(format!("{codec}: {e}")))?;
 
     let declared_channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
-    if declared_channels > MAX_CHANNELS {
-        return Err(AnalyzerError::LimitExceeded(format!("{declared_channels} channels (max {MAX_CHANNELS})")));
+    cfg.check_channels(declared_channels)?;
+    if let Some(rate) = params.sample_rate {
+        cfg.check_source_rate(rate)?;
     }
     let mut sink: Option<Sink> = None;
     let mut info = SourceInfo {
@@ -750,12 +831,8 @@ fn decode_stream(
         consecutive_bad = 0;
         let spec_rate = buf.spec().rate();
         let n_ch = buf.spec().channels().count();
-        if spec_rate == 0 || spec_rate > MAX_SOURCE_SAMPLE_RATE {
-            return Err(AnalyzerError::LimitExceeded(format!("sample rate {spec_rate} Hz")));
-        }
-        if n_ch > MAX_CHANNELS {
-            return Err(AnalyzerError::LimitExceeded(format!("{n_ch} channels (max {MAX_CHANNELS})")));
-        }
+        cfg.check_source_rate(spec_rate)?;
+        cfg.check_channels(n_ch)?;
         with_typed_buf!(&buf, b => mix_planes(b, &mut mono));
         if cfg.loudness.is_some() {
             buf.copy_to_vec_interleaved(&mut interleaved);

@@ -6,7 +6,10 @@ mod mp4;
 pub mod resample;
 
 pub use decode::{
-    DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SOURCE_SAMPLE_RATE, SampleStream, SourceInfo,
-    content_hash_bytes, content_hash_path, load_bytes, load_path, load_reader, load_samples,
+    DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SOURCE_SAMPLE_RATE,
+    MIN_SOURCE_SAMPLE_RATE, SampleStream, SourceInfo, content_hash_bytes, content_hash_path, load_bytes, load_path,
+    load_reader, load_samples,
 };
+#[cfg(feature = "test-hooks")]
+pub(crate) use mp4::audio_edit_range as mp4_edit_range;
 pub use resample::{ResampleQuality, StreamResampler};

@@ -13,6 +13,8 @@ computation happens in the Rust crate ``analyzer-core`` with the GIL released.
 
 from ._core import (
     ANALYZER_VERSION,
+    DEFAULT_MAX_DECODED_BYTES,
+    DEFAULT_MAX_DURATION,
     DEFAULT_SAMPLE_RATE,
     AnalyzerError,
     DecodeError,
@@ -48,6 +50,8 @@ __all__ = [
     "iter_analyze",
     "key_name",
     "ANALYZER_VERSION",
+    "DEFAULT_MAX_DECODED_BYTES",
+    "DEFAULT_MAX_DURATION",
     "DEFAULT_SAMPLE_RATE",
     "AnalyzerError",
     "DecodeError",

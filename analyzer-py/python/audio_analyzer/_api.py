@@ -208,16 +208,28 @@ def _wrap(label: Optional[str], raw: Dict[str, Any]) -> AnalysisResult:
     return AnalysisResult(label, raw["features"], raw["track"], raw.get("analysis"))
 
 
-def analyze(source: Any, *, sr: Optional[int] = None, timeline: bool = True) -> AnalysisResult:
+def analyze(
+    source: Any,
+    *,
+    sr: Optional[int] = None,
+    timeline: bool = True,
+    max_duration: Optional[float] = _core.DEFAULT_MAX_DURATION,
+    max_decoded_bytes: Optional[int] = _core.DEFAULT_MAX_DECODED_BYTES,
+) -> AnalysisResult:
     """Analyse one source: a path (str or os.PathLike), bytes, a binary file object, or a numpy
     array of samples (1-D mono, or 2-D ``(channels, n)`` as librosa) together with ``sr``.
 
     For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
     22050 Hz); for arrays it is the array's sample rate and is required.
     Raises the exception hierarchy rooted at :class:`AnalyzerError` (``FileNotFoundError`` for a
-    missing path).
+    missing path). Resource limits: a file longer than ``max_duration`` seconds (default 3 h) or
+    whose decoded signal would exceed ``max_decoded_bytes`` (default 1 GiB) raises
+    :class:`LimitExceededError`; ``None`` lifts a limit.
     """
-    return _wrap(_source_label(source), _core.analyze(source, sr=sr, timeline=timeline))
+    raw = _core.analyze(
+        source, sr=sr, timeline=timeline, max_duration=max_duration, max_decoded_bytes=max_decoded_bytes
+    )
+    return _wrap(_source_label(source), raw)
 
 
 def iter_analyze(
@@ -228,6 +240,8 @@ def iter_analyze(
     on_error: str = "record",
     sr: Optional[int] = None,
     timeline: bool = False,
+    max_duration: Optional[float] = _core.DEFAULT_MAX_DURATION,
+    max_decoded_bytes: Optional[int] = _core.DEFAULT_MAX_DECODED_BYTES,
 ) -> Iterator[AnalysisResult]:
     """Like :func:`analyze_many`, but yields results in input order as they finish."""
     if on_error not in _ON_ERROR:
@@ -238,7 +252,14 @@ def iter_analyze(
         workers = os.cpu_count() or 1
     if workers < 1:
         raise _core.ParameterError(f"workers must be >= 1, not {workers}")
-    batch = _core.AnalyzeBatch(sources, workers=workers, sr=sr, timeline=timeline)
+    batch = _core.AnalyzeBatch(
+        sources,
+        workers=workers,
+        sr=sr,
+        timeline=timeline,
+        max_duration=max_duration,
+        max_decoded_bytes=max_decoded_bytes,
+    )
     bar = _progress_bar(len(sources)) if progress else None
     try:
         for index, raw, error in batch:
@@ -266,6 +287,8 @@ def analyze_many(
     on_error: str = "record",
     sr: Optional[int] = None,
     timeline: bool = False,
+    max_duration: Optional[float] = _core.DEFAULT_MAX_DURATION,
+    max_decoded_bytes: Optional[int] = _core.DEFAULT_MAX_DECODED_BYTES,
 ) -> BatchResult:
     """Analyse many sources on ``workers`` Rust threads (default: all cores) with the GIL
     released; returns a :class:`BatchResult` in input order.
@@ -273,10 +296,19 @@ def analyze_many(
     ``on_error``: ``"record"`` (default) keeps failed items as results with ``.error`` set,
     ``"raise"`` raises the first failure (in input order), ``"skip"`` drops them. ``progress``
     shows a tqdm bar when tqdm is installed. Ctrl-C stops the workers and raises
-    ``KeyboardInterrupt``.
+    ``KeyboardInterrupt``. ``max_duration`` and ``max_decoded_bytes``: as :func:`analyze`.
     """
     return BatchResult(
-        iter_analyze(sources, workers=workers, progress=progress, on_error=on_error, sr=sr, timeline=timeline)
+        iter_analyze(
+            sources,
+            workers=workers,
+            progress=progress,
+            on_error=on_error,
+            sr=sr,
+            timeline=timeline,
+            max_duration=max_duration,
+            max_decoded_bytes=max_decoded_bytes,
+        )
     )
 
 

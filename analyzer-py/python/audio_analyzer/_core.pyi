@@ -11,6 +11,8 @@ Source = Union[str, "os.PathLike[str]", bytes, bytearray, IO[bytes]]
 __version__: str
 ANALYZER_VERSION: str
 DEFAULT_SAMPLE_RATE: int
+DEFAULT_MAX_DURATION: float
+DEFAULT_MAX_DECODED_BYTES: int
 
 class AnalyzerError(Exception):
     """Root of every error raised by audio_analyzer."""
@@ -27,7 +29,13 @@ class ParameterError(AnalyzerError, ValueError):
 class LimitExceededError(AnalyzerError):
     """The input exceeds a configured resource limit."""
 
-def load(source: Source, *, sr: Optional[int] = 22050) -> Tuple[npt.NDArray[np.float32], int]:
+def load(
+    source: Source,
+    *,
+    sr: Optional[int] = 22050,
+    max_duration: Optional[float] = 10800.0,
+    max_decoded_bytes: Optional[int] = 1073741824,
+) -> Tuple[npt.NDArray[np.float32], int]:
     """Decode ``source`` to a mono float32 array at ``sr`` Hz (``sr=None`` keeps the file's rate).
 
     Raises FileNotFoundError for a missing path, UnsupportedFormatError, DecodeError,
@@ -54,7 +62,14 @@ def stft(
     ``window``: hann, hamming, blackman, blackmanharris, boxcar. ``pad_mode``: constant, reflect.
     """
 
-def analyze(source: Any, *, sr: Optional[int] = None, timeline: bool = True) -> Dict[str, Any]:
+def analyze(
+    source: Any,
+    *,
+    sr: Optional[int] = None,
+    timeline: bool = True,
+    max_duration: Optional[float] = 10800.0,
+    max_decoded_bytes: Optional[int] = 1073741824,
+) -> Dict[str, Any]:
     """Analyse one source (path, bytes, binary file object, or numpy samples with ``sr``).
 
     Returns ``{"features": {...}, "track": {...}, "analysis": {...} | None}``; the high-level
@@ -65,7 +80,16 @@ class AnalyzeBatch:
     """A running batch on Rust worker threads (GIL released). Iterating yields
     ``(index, result_dict | None, exception | None)`` in input order; ``cancel()`` stops it."""
 
-    def __init__(self, sources: Any, *, workers: int = 1, sr: Optional[int] = None, timeline: bool = False) -> None: ...
+    def __init__(
+        self,
+        sources: Any,
+        *,
+        workers: int = 1,
+        sr: Optional[int] = None,
+        timeline: bool = False,
+        max_duration: Optional[float] = 10800.0,
+        max_decoded_bytes: Optional[int] = 1073741824,
+    ) -> None: ...
     def __len__(self) -> int: ...
     def __iter__(self) -> "AnalyzeBatch": ...
     def __next__(self) -> Tuple[int, Optional[Dict[str, Any]], Optional[BaseException]]: ...

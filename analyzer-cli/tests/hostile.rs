@@ -1,0 +1,159 @@
+//! Hostile input through the `audio-analyzer` binary: the corrupt corpus (every file a record
+//! or a typed error row, the batch never stops), a panic forced inside the core (a recorded
+//! `internal` failure, not an abort), and bit-identical output whatever `--jobs` is.
+
+#[path = "../../analyzer-core/tests/support/corrupt.rs"]
+mod corrupt;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+/// Longest a whole CLI run of the corpus may take (about 0.02 s a file on one core; a hang
+/// would show as this timeout).
+const RUN_DEADLINE: Duration = Duration::from_secs(300);
+/// How often a running child is polled.
+const POLL: Duration = Duration::from_millis(50);
+/// Worker counts compared by the determinism test.
+const JOB_COUNTS: [usize; 3] = [1, 2, 4];
+
+fn testdata() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata")
+}
+
+/// Runs `audio-analyzer analyze ARGS`, killing it past [`RUN_DEADLINE`].
+fn analyze(args: &[&str]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
+        .arg("analyze")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > RUN_DEADLINE {
+            child.kill().unwrap();
+            panic!("audio-analyzer ran longer than {RUN_DEADLINE:?}: a hang");
+        }
+        std::thread::sleep(POLL);
+    }
+    child.wait_with_output().unwrap()
+}
+
+fn json_lines(path: &Path) -> Vec<serde_json::Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// A TSV manifest `id<TAB>path` of `files` (ids: the file names).
+fn manifest(dir: &Path, files: &[PathBuf]) -> PathBuf {
+    let m = dir.join("manifest.tsv");
+    let lines: Vec<String> =
+        files.iter().map(|p| format!("{}\t{}", p.file_name().unwrap().to_string_lossy(), p.display())).collect();
+    std::fs::write(&m, lines.join("\n") + "\n").unwrap();
+    m
+}
+
+#[test]
+fn the_corrupt_corpus_gives_a_record_or_a_typed_error_row_per_file() {
+    let corpus = tempfile::tempdir().unwrap();
+    let files = corrupt::generate(corpus.path());
+    let work = tempfile::tempdir().unwrap();
+    let m = manifest(work.path(), &files);
+    let (out, errors, summary) =
+        (work.path().join("out.jsonl"), work.path().join("errors.jsonl"), work.path().join("summary.json"));
+    let run = analyze(&[
+        "--manifest",
+        m.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--errors",
+        errors.to_str().unwrap(),
+        "--summary-json",
+        summary.to_str().unwrap(),
+        "--jobs",
+        "2",
+        "--no-progress",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "partial failure, not a crash: {stderr}");
+    let (records, rows) = (json_lines(&out), json_lines(&errors));
+    assert_eq!(records.len() + rows.len(), files.len(), "one outcome per file");
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for r in &rows {
+        *kinds.entry(r["kind"].as_str().unwrap().to_string()).or_default() += 1;
+    }
+    for rec in &records {
+        for field in ["tempo", "loudness", "energy", "valence", "key_confidence"] {
+            assert!(rec[field].as_f64().is_some_and(f64::is_finite), "{field} of {}: {}", rec["id"], rec[field]);
+        }
+    }
+    println!(
+        "corrupt corpus (CLI): tried {} | typed error rows {} {kinds:?} | records {} | panics 0 | timeouts 0",
+        files.len(),
+        rows.len(),
+        records.len()
+    );
+    assert!(!kinds.contains_key("internal"), "a panic inside the core: {rows:?}");
+    assert!(!records.is_empty() && !rows.is_empty());
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(summary).unwrap()).unwrap();
+    assert_eq!(s["failed"].as_u64(), Some(rows.len() as u64));
+}
+
+#[test]
+fn a_panic_inside_the_core_is_a_recorded_failure_not_an_abort() {
+    let work = tempfile::tempdir().unwrap();
+    let marked = work.path().join("panics.wav");
+    std::fs::write(&marked, [analyzer_core::test_hooks::FORCE_PANIC_MARKER, &[0u8; 64]].concat()).unwrap();
+    let good = testdata().join("formats/s16.flac");
+    let errors = work.path().join("errors.jsonl");
+    let run = analyze(&[
+        good.to_str().unwrap(),
+        marked.to_str().unwrap(),
+        good.to_str().unwrap(),
+        testdata().join("formats/mp3.mp3").to_str().unwrap(),
+        "--errors",
+        errors.to_str().unwrap(),
+        "--jobs",
+        "2",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let records: Vec<&str> = std::str::from_utf8(&run.stdout).unwrap().lines().collect();
+    assert_eq!(records.len(), 2, "the files after the panic were analysed: {stderr}");
+    let rows = json_lines(&errors);
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["kind"], "internal");
+    assert!(rows[0]["message"].as_str().unwrap().contains("forced panic"), "{rows:?}");
+}
+
+#[test]
+fn output_is_bit_identical_whatever_the_job_count_and_across_runs() {
+    let inputs = [testdata().join("formats"), testdata().join("misc"), testdata().join("rhythm")];
+    let args: Vec<&str> = inputs.iter().map(|p| p.to_str().unwrap()).collect();
+    // Records on stdout plus every `--analysis` document (the timeline), byte for byte.
+    let run = |jobs: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let jobs = jobs.to_string();
+        let flags = ["--jobs", &jobs, "--no-progress", "--analysis", dir.path().to_str().unwrap()];
+        let out = analyze(&[args.as_slice(), &flags].concat());
+        assert!(out.status.code().is_some(), "killed by a signal");
+        let mut docs: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .map(|p| (p.clone(), std::fs::read(p).unwrap()))
+            .collect();
+        docs.sort();
+        let docs: Vec<(String, Vec<u8>)> =
+            docs.into_iter().map(|(p, b)| (p.file_name().unwrap().to_string_lossy().into_owned(), b)).collect();
+        (out.stdout, docs)
+    };
+    let reference = run(JOB_COUNTS[0]);
+    assert!(std::str::from_utf8(&reference.0).unwrap().lines().count() >= 12);
+    assert_eq!(reference.1.len(), std::str::from_utf8(&reference.0).unwrap().lines().count());
+    for jobs in JOB_COUNTS {
+        assert!(run(jobs) == reference, "--jobs {jobs} changed the output");
+    }
+    assert!(run(JOB_COUNTS[1]) == reference, "a second run changed the output");
+}
