@@ -187,3 +187,22 @@ def test_track_record_errors_carry_the_cli_kind():
     with pytest.raises(aa.ParameterError) as e:
         aa._core.track_record(b"", id="x", path="x.wav", sr=1)
     assert e.value.kind == "invalid_parameter"
+
+
+def test_command_line_in_multi_process_mode(cli, music, tmp_path):
+    """`python -m audio_analyzer.beam` as documented, SDK workers in 2 subprocesses."""
+    import sys
+
+    shutil.copy(ROOT / "testdata" / CORRUPT, music / "corrupt.mp3")
+    run_cli(cli, music, "-o", tmp_path / "cli.jsonl")
+    p = subprocess.run(
+        [
+            *(sys.executable, "-m", "audio_analyzer.beam", "--input", f"{music}/*", "--output", str(tmp_path / "beam.jsonl")),
+            "--runner", "DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert p.returncode == 1, p.stderr  # one input failed, the others were written
+    assert f"analysed {len(FIXTURES)}, skipped 0 (carried over), failed 1" in p.stderr
+    assert by_id(read_jsonl(tmp_path / "beam.jsonl")) == by_id(read_jsonl(tmp_path / "cli.jsonl"))
