@@ -195,14 +195,10 @@ def test_command_line_in_multi_process_mode(cli, music, tmp_path):
 
     shutil.copy(ROOT / "testdata" / CORRUPT, music / "corrupt.mp3")
     run_cli(cli, music, "-o", tmp_path / "cli.jsonl")
-    p = subprocess.run(
-        [
-            *(sys.executable, "-m", "audio_analyzer.beam", "--input", f"{music}/*", "--output", str(tmp_path / "beam.jsonl")),
-            "--runner", "DirectRunner", "--direct_running_mode=multi_processing", "--direct_num_workers=2",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    command = [sys.executable, "-m", "audio_analyzer.beam", "--input", f"{music}/*"]
+    command += ["--output", str(tmp_path / "beam.jsonl"), "--runner", "DirectRunner"]
+    command += ["--direct_running_mode=multi_processing", "--direct_num_workers=2"]
+    p = subprocess.run(command, capture_output=True, text=True)
     assert p.returncode == 1, p.stderr  # one input failed, the others were written
     assert f"analysed {len(FIXTURES)}, skipped 0 (carried over), failed 1" in p.stderr
     assert by_id(read_jsonl(tmp_path / "beam.jsonl")) == by_id(read_jsonl(tmp_path / "cli.jsonl"))
