@@ -202,3 +202,19 @@ def test_command_line_in_multi_process_mode(cli, music, tmp_path):
     assert p.returncode == 1, p.stderr  # one input failed, the others were written
     assert f"analysed {len(FIXTURES)}, skipped 0 (carried over), failed 1" in p.stderr
     assert by_id(read_jsonl(tmp_path / "beam.jsonl")) == by_id(read_jsonl(tmp_path / "cli.jsonl"))
+
+
+def test_csv_snapshot_of_the_cli_is_read_back(cli, music, tmp_path):
+    run_cli(cli, music, "-o", tmp_path / "prev.csv")
+    run_cli(cli, music, "-o", tmp_path / "prev.jsonl")
+    c = run_beam("--input", f"{music}/*", "--output", tmp_path / "out.jsonl", "--snapshot", tmp_path / "prev.csv")
+    assert (c.get("analysed", 0), c["skipped"]) == (0, len(FIXTURES))
+    assert by_id(read_jsonl(tmp_path / "out.jsonl")) == by_id(read_jsonl(tmp_path / "prev.jsonl"))
+
+
+def test_record_json_is_the_cli_line():
+    r = {name: None for name in aab.FIELDS}
+    r.update(id="a", path="é.wav", duration_ms=5, tempo=float("nan"), energy=0.5)
+    line = aab.record_json(r)
+    assert line.startswith('{"id":"a","path":"é.wav","content_hash":null,')
+    assert json.loads(line)["tempo"] is None and json.loads(line)["energy"] == 0.5

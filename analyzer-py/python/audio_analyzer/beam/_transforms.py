@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import logging
+import math
 import time
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
@@ -292,10 +293,19 @@ class ReadSnapshot(beam.PTransform):
         return lines | "ParseJsonl" >> beam.FlatMap(_parse_json_line)
 
 
+def _json_value(v: Any) -> Any:
+    # serde_json writes a non-finite float as null (json.dumps would write NaN, which is not JSON).
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
 def record_json(record: Record) -> str:
     """One JSON Lines line (without the newline) as the CLI writes it: the columns in order,
-    compact separators, UTF-8."""
-    return json.dumps({name: record.get(name) for name in FIELDS}, separators=(",", ":"), ensure_ascii=False)
+    compact separators, UTF-8, null for a non-finite number."""
+    return json.dumps(
+        {name: _json_value(record.get(name)) for name in FIELDS}, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 class WriteSnapshot(beam.PTransform):
