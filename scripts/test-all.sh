@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: formatting, Rust (unit, integration, doc) and Python.
 # Works on a fresh machine with only Rust and Python 3.9+: it creates its own venv under
-# .venv-test and installs maturin, numpy, pytest, pandas, pyarrow and matplotlib from PyPI.
+# .venv-test and installs maturin, numpy, pytest, pandas, pyarrow, matplotlib and apache-beam
+# (for the Beam transform's tests) from PyPI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -28,7 +29,7 @@ if [ ! -x .venv-test/bin/python ]; then
   "$PY" -m venv .venv-test
 fi
 .venv-test/bin/python -m pip install -q --upgrade pip
-.venv-test/bin/python -m pip install -q "maturin>=1.16,<2" "numpy>=1.24" "pytest>=7" pandas pyarrow matplotlib
+.venv-test/bin/python -m pip install -q "maturin>=1.16,<2" "numpy>=1.24" "pytest>=7" pandas pyarrow matplotlib "apache-beam>=2.55"
 # Share the cargo target dir so the core is not compiled a second time. The wheel under test
 # carries the core's test hooks (the forced-panic input of the FFI-safety test); the same
 # feature is on in the cargo test build above (analyzer-cli's dev-dependency), so the core

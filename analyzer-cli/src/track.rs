@@ -6,6 +6,7 @@
 //! multi-gigabyte WAV is never held in memory whole.
 
 use std::path::Path;
+use std::time::Instant;
 
 use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioAnalysis, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
@@ -141,6 +142,7 @@ pub fn analyze_hashed_with(
     analyzer: &Analyzer,
 ) -> Result<Analysed, AnalyzerError> {
     let load = &analyzer.config().load;
+    let started = Instant::now();
     let decoded = match file.content {
         Content::Bytes(bytes) => {
             let ext = input.path.extension().and_then(|e| e.to_str());
@@ -148,10 +150,13 @@ pub fn analyze_hashed_with(
         }
         Content::Path => audio::load_path(&input.path, load)?,
     };
+    let decode_seconds = started.elapsed().as_secs_f64();
+    let started = Instant::now();
     let analysis = analyzer.analyze_decoded(decoded, Some(file.content_hash))?;
     let record = record_from_analysis(input, &analysis);
     let audio_analysis = analysis.audio_analysis();
-    Ok(Analysed { record, warnings: analysis.track.warnings, audio_analysis })
+    let analysis_seconds = started.elapsed().as_secs_f64();
+    Ok(Analysed { record, warnings: analysis.track.warnings, audio_analysis, decode_seconds, analysis_seconds })
 }
 
 /// A record plus the recoverable problems met while decoding.
@@ -163,6 +168,10 @@ pub struct Analysed {
     pub warnings: Vec<String>,
     /// The `audio-analysis` document, when the timeline was requested.
     pub audio_analysis: Option<AudioAnalysis>,
+    /// Wall time spent decoding (and resampling), seconds.
+    pub decode_seconds: f64,
+    /// Wall time spent analysing the decoded signal, seconds.
+    pub analysis_seconds: f64,
 }
 
 /// Analyses one file: reads it once, hashes it, decodes it and fills the record.

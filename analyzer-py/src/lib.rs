@@ -7,6 +7,7 @@
 use std::path::PathBuf;
 
 mod batch;
+mod record;
 
 use std::sync::Mutex;
 
@@ -577,5 +578,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(chroma, m)?)?;
     m.add_function(wrap_pyfunction!(key, m)?)?;
     m.add_class::<AnalyzeBatch>()?;
+    m.add("RECORD_SCHEMA", record::record_schema(py)?)?;
+    m.add_function(wrap_pyfunction!(record::content_hash, m)?)?;
+    m.add_function(wrap_pyfunction!(record::track_record, m)?)?;
     Ok(())
 }

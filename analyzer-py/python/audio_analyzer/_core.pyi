@@ -1,7 +1,7 @@
 """Type stubs for the compiled extension ``audio_analyzer._core``."""
 
 import os
-from typing import IO, Any, Dict, Optional, Tuple, Union
+from typing import IO, Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +13,8 @@ ANALYZER_VERSION: str
 DEFAULT_SAMPLE_RATE: int
 DEFAULT_MAX_DURATION: float
 DEFAULT_MAX_DECODED_BYTES: int
+#: The batch CLI's record schema: ``(name, pyarrow type name, nullable)`` in column order.
+RECORD_SCHEMA: List[Tuple[str, str, bool]]
 
 class AnalyzerError(Exception):
     """Root of every error raised by audio_analyzer."""
@@ -111,3 +113,19 @@ def chroma(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[npt.NDArray[np.float32
 
 def key(y: npt.ArrayLike, *, sr: int = 22050) -> Dict[str, Any]:
     """``{"key", "mode", "key_confidence", "mode_confidence"}`` in Spotify's encoding."""
+
+def content_hash(data: bytes) -> str:
+    """BLAKE3 of ``data``, 64 lowercase hex digits (the records' ``content_hash``)."""
+
+def track_record(
+    data: bytes,
+    *,
+    id: str,
+    path: str,
+    content_hash: Optional[str] = None,
+    sr: int = 22050,
+    max_duration: Optional[float] = None,
+) -> Dict[str, Any]:
+    """The ``audio-analyzer analyze`` record of a file given as bytes (``path`` is recorded and
+    its extension is the format hint): ``{"record", "warnings", "decode_seconds",
+    "analysis_seconds"}``. Errors carry the CLI's error kind in ``.kind``."""
