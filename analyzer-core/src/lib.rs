@@ -4,6 +4,9 @@
 //! Echo Nest analyzer behind Spotify's `audio-features` / `audio-analysis` endpoints.
 //!
 //! This crate knows nothing of Python or command lines. It provides:
+//! - [`analysis`]: the entry point, [`analysis::Analyzer`] (whole-track analysis, streaming
+//!   input, stage selection) and the typed results [`analysis::AudioFeatures`] and
+//!   [`analysis::AudioAnalysis`];
 //! - [`audio`]: decoding of WAV, FLAC, MP3, Ogg Vorbis, AAC (MP4/ADTS), ALAC and AIFF with
 //!   symphonia, mixed down to mono and resampled in bounded-memory chunks to the analysis rate
 //!   (22050 Hz by default, the rate the Echo Nest analyzer used);
@@ -13,6 +16,36 @@
 //!   AVX-512, AVX2+FMA, NEON or scalar code.
 //!
 //! ## Quick start
+//! One [`analysis::Analyzer`], built once (it plans the FFTs and filterbanks) and shared across
+//! files and threads, gives Spotify's `audio-features` fields and, on request, the
+//! `audio-analysis` timeline:
+//!
+//! ```
+//! use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+//!
+//! let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true))?;
+//! // Ten seconds of a 440 Hz tone pulsed at 120 BPM, as interleaved mono samples at 44.1 kHz
+//! // (`analyze_path`, `analyze_bytes`, `analyze_reader` and `stream` take files and streams).
+//! let sr = 44100;
+//! let y: Vec<f32> = (0..10 * sr)
+//!     .map(|i| {
+//!         let t = i as f32 / sr as f32;
+//!         let gate = if (t * 2.0).fract() < 0.1 { 1.0 } else { 0.2 };
+//!         gate * (t * 440.0 * std::f32::consts::TAU).sin()
+//!     })
+//!     .collect();
+//! let a = analyzer.analyze_samples(&y, sr as u32, 1)?;
+//! let f = &a.features;
+//! assert_eq!(f.duration_ms, 10_000);
+//! assert!((0.0..=1.0).contains(&f.tempo_confidence) && (-1..=11).contains(&f.key));
+//! println!("{:.1} BPM, key {} mode {}, {:.1} LUFS", f.tempo, f.key, f.mode, f.loudness);
+//! let timeline = a.timeline.as_ref().expect("asked for");
+//! assert!(!timeline.segments.is_empty());
+//! # Ok::<(), analyzer_core::AnalyzerError>(())
+//! ```
+//!
+//! Each stage is also public on its own, librosa-style, on plain arrays:
+//!
 //! ```
 //! use analyzer_core::audio::{load_samples, LoadConfig};
 //! use analyzer_core::spectral::{Stft, StftConfig};
@@ -27,6 +60,13 @@
 //! assert_eq!(power.n_bins(), 1025);
 //! # Ok::<(), analyzer_core::AnalyzerError>(())
 //! ```
+//!
+//! ## Cargo features
+//! - one per container/codec: `wav`, `aiff`, `caf`, `flac`, `mp3`, `vorbis`, `aac`, `alac`,
+//!   `mkv` (all on by default through `all-codecs`; a format whose feature is off is an
+//!   [`ErrorKind::UnsupportedFormat`] error);
+//! - `serde`: `Serialize`/`Deserialize` on the result types;
+//! - `rayon`: [`analysis::Analyzer::analyze_paths`], many files in parallel.
 #![warn(missing_docs)]
 
 pub mod analysis;

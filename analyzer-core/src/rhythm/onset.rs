@@ -224,7 +224,7 @@ impl SuperFlux {
         self.bands.len()
     }
 
-    /// The planned STFT (its frames are the ones [`SuperFlux::push_frame`] expects).
+    /// The planned STFT (its frames are the ones [`SuperFluxFrames::push`] expects).
     pub fn stft(&self) -> &Stft {
         &self.stft
     }
