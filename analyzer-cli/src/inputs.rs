@@ -12,10 +12,9 @@ use serde::Deserialize;
 
 use crate::track::TrackInput;
 
-/// File extensions (lowercase) picked up when walking a directory. Files named explicitly are
-/// always attempted whatever their extension.
-pub const AUDIO_EXTENSIONS: [&str; 13] =
-    ["wav", "wave", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aif", "aiff", "aifc", "mka"];
+/// File extensions (lowercase) picked up when walking a directory (the core's list). Files named
+/// explicitly are always attempted whatever their extension.
+pub use analyzer_core::audio::AUDIO_EXTENSIONS;
 
 /// The argument that stands for "read paths from standard input, one per line".
 pub const STDIN_ARG: &str = "-";

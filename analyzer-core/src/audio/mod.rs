@@ -13,3 +13,8 @@ pub use decode::{
 #[cfg(feature = "test-hooks")]
 pub(crate) use mp4::audio_edit_range as mp4_edit_range;
 pub use resample::{ResampleQuality, StreamResampler};
+
+/// File extensions (lowercase) of the containers this crate decodes with every codec feature
+/// on: what a directory walk should pick up (the CLI's and the `batch_dir` example's list).
+pub const AUDIO_EXTENSIONS: [&str; 13] =
+    ["wav", "wave", "flac", "mp3", "ogg", "oga", "m4a", "mp4", "aac", "aif", "aiff", "aifc", "mka"];
