@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs fuzz targets one after another, each for a set time on one core, and prints a summary
+# line per target (executions, seconds, final coverage, crash artifacts) from libFuzzer's log.
+#
+#   bash fuzz/campaign.sh SECONDS TARGET...        e.g. bash fuzz/campaign.sh 420 decode_wav decode_mp3
+#
+# Corpora grow in fuzz/corpus/<target>/ (not committed); logs go to fuzz/logs/<target>.log;
+# crashes to fuzz/artifacts/<target>/. Options as in fuzz/README.md.
+set -u
+cd "$(dirname "$0")"
+secs=$1; shift
+mkdir -p logs
+for t in "$@"; do
+    mkdir -p "corpus/$t" "artifacts/$t"
+    max_len=65536
+    [ "$t" = manifest ] && max_len=4096
+    [ "$t" = mp4_edit_list ] && max_len=16384
+    start=$(date +%s)
+    cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
+        -max_len=$max_len -timeout=10 -rss_limit_mb=2048 -max_total_time="$secs" \
+        -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"logs/$t.log" 2>&1
+    rc=$?
+    end=$(date +%s)
+    last=$(grep -E '^#[0-9]+' "logs/$t.log" | tail -1)
+    execs=$(grep -E '^stat::number_of_executed_units' "logs/$t.log" | awk '{print $2}')
+    peak=$(grep -E '^stat::peak_rss_mb' "logs/$t.log" | awk '{print $2}')
+    newcov_last=$(grep -E '^#[0-9]+.*(NEW|REDUCE)' "logs/$t.log" | tail -1 | sed -E 's/.*(cov: [0-9]+ ft: [0-9]+).*/\1/')
+    last_new_t=$(grep -E '^#[0-9]+.*NEW' "logs/$t.log" | tail -1 | awk '{print $1}')
+    crashes=$(ls "artifacts/$t" | wc -l)
+    echo "$t rc=$rc secs=$((end - start)) execs=${execs:-?} peak_rss_mb=${peak:-?} artifacts=$crashes last_new=${last_new_t:-none} final: ${last}"
+done

@@ -1,0 +1,7 @@
+//! Decoding of `.aiff` input (hint `aiff`, seeds of that format): see `analyzer_fuzz::decode`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(
+    init: analyzer_fuzz::init(),
+    |data: &[u8]| analyzer_fuzz::decode(data, "aiff")
+);
