@@ -204,3 +204,38 @@ fn channel_and_rate_limits_are_typed_and_configurable() {
     }
     assert!(analyzer_core::audio::load_bytes(wav, Some("wav"), &LoadConfig::default()).is_ok());
 }
+
+/// Directory of the inputs the fuzzers found (`fuzz/README.md`), each once a crash.
+fn regressions_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata/regressions")
+}
+
+#[test]
+fn every_fuzzer_finding_gives_a_typed_error_or_a_valid_result() {
+    let mut files: Vec<_> =
+        std::fs::read_dir(regressions_dir()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.is_file()).collect();
+    files.sort();
+    assert!(!files.is_empty(), "no regression inputs in {}", regressions_dir().display());
+    let analyzer = Arc::new(Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap());
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let hint = corrupt::hint(path);
+        // Decoding alone, at the source rate and at the analysis rate: finite, bounded samples.
+        for sr in [None, Some(22050)] {
+            let load = LoadConfig { sr, ..LoadConfig::default() };
+            if let Ok(audio) = analyzer_core::audio::load_bytes(bytes.clone(), hint.as_deref(), &load) {
+                let bad = audio.samples.iter().filter(|v| !v.is_finite()).count();
+                assert_eq!(bad, 0, "{}: {bad} non-finite samples at sr {sr:?}", path.display());
+                if let Some(l) = &audio.loudness {
+                    let levels = [l.integrated_lufs, l.loudness_range_lu, l.true_peak_dbtp, l.sample_peak_dbfs];
+                    assert!(levels.iter().all(|v| !v.is_nan()), "{}: {l:?}", path.display());
+                }
+            }
+        }
+        match run_one(&analyzer, bytes, hint) {
+            Ok(Ok(a)) => check_valid(&a).unwrap_or_else(|why| panic!("{}: {why}", path.display())),
+            Ok(Err(e)) => assert_ne!(e.kind(), ErrorKind::Internal, "{}: {e}", path.display()),
+            Err(what) => panic!("{}: {what}", path.display()),
+        }
+    }
+}

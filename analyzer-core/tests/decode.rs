@@ -279,3 +279,48 @@ fn corruption_mid_stream_keeps_the_rest() {
         }
     }
 }
+
+/// A 32-bit float WAV (mono, 8 kHz) holding `samples`.
+fn float_wav(samples: &[f32]) -> Vec<u8> {
+    const RATE: u32 = 8000;
+    let data_len = (samples.len() * 4) as u32;
+    let mut w = Vec::new();
+    w.extend_from_slice(b"RIFF");
+    w.extend_from_slice(&(36 + data_len).to_le_bytes());
+    w.extend_from_slice(b"WAVEfmt ");
+    w.extend_from_slice(&16u32.to_le_bytes());
+    w.extend_from_slice(&3u16.to_le_bytes()); // IEEE float
+    w.extend_from_slice(&1u16.to_le_bytes());
+    w.extend_from_slice(&RATE.to_le_bytes());
+    w.extend_from_slice(&(RATE * 4).to_le_bytes());
+    w.extend_from_slice(&4u16.to_le_bytes());
+    w.extend_from_slice(&32u16.to_le_bytes());
+    w.extend_from_slice(b"data");
+    w.extend_from_slice(&data_len.to_le_bytes());
+    samples.iter().for_each(|s| w.extend_from_slice(&s.to_le_bytes()));
+    w
+}
+
+#[test]
+fn absurd_and_non_finite_float_samples_are_sanitised() {
+    use analyzer_core::audio::MAX_SAMPLE_MAGNITUDE;
+    // A tone with garbage spliced in: values near f32::MAX (their sums overflow in a resampler),
+    // infinities and NaNs. The first fuzzer finding was such a file.
+    let mut x: Vec<f32> = (0..8000).map(|i| 0.5 * (i as f32 * 0.1).sin()).collect();
+    for (k, v) in [f32::MAX, -f32::MAX, 3.0e38, f32::INFINITY, f32::NAN, -1.0e20].into_iter().enumerate() {
+        x[1000 + 37 * k] = v;
+    }
+    let wav = float_wav(&x);
+    for sr in [None, Some(22050), Some(16000)] {
+        let load = LoadConfig { sr, ..LoadConfig::default() };
+        let audio = analyzer_core::audio::load_bytes(wav.clone(), Some("wav"), &load).unwrap();
+        assert!(audio.samples.iter().all(|v| v.is_finite()), "non-finite output at sr {sr:?}");
+        let peak = audio.samples.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        // Bounded by the clamp times the resampler's gain (a few, at most).
+        assert!(peak <= 4.0 * MAX_SAMPLE_MAGNITUDE, "peak {peak} at sr {sr:?}");
+        assert!(audio.warnings.iter().any(|w| w.contains("2 non-finite samples replaced")), "{:?}", audio.warnings);
+        assert!(audio.warnings.iter().any(|w| w.contains("4 samples beyond")), "{:?}", audio.warnings);
+        let l = audio.loudness.expect("loudness measured");
+        assert!(l.integrated_lufs.is_finite() && l.true_peak_dbtp.is_finite(), "{l:?}");
+    }
+}

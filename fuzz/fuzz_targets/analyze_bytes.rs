@@ -26,12 +26,8 @@ fn analyzer() -> &'static Analyzer {
 }
 
 fuzz_target!(
-    init: {
-        // libfuzzer-sys aborts on any panic, even one the core catches on purpose (third-party
-        // decoder panics become `Decode` errors). Keep unwinding; an uncaught panic still
-        // aborts when it reaches the `extern "C"` fuzzer entry point.
-        std::panic::set_hook(Box::new(|_| {}));
-    },
+    // Silent for third-party panics the core catches on purpose; see `analyzer_fuzz::init`.
+    init: analyzer_fuzz::init(),
     |data: &[u8]| {
     let Some((&selector, file)) = data.split_first() else { return };
     // The test hook's forced panic is by design (libFuzzer lifts the marker from the binary).

@@ -28,11 +28,17 @@ fn load_config() -> &'static LoadConfig {
     })
 }
 
-/// Installs a silent panic hook: libfuzzer-sys aborts on any panic, even one the core catches
-/// on purpose (third-party decoder panics become `Decode` errors). A panic the core does not
-/// catch still aborts at the fuzzer's `extern "C"` entry point.
+/// Installs a panic hook that is silent for panics inside third-party crates (the registry):
+/// libfuzzer-sys aborts on any panic, even one the core catches on purpose (third-party decoder
+/// panics become `Decode` errors). A panic in the project's own code is printed, and one the
+/// core does not catch still aborts at the fuzzer's `extern "C"` entry point.
 pub fn init() {
-    std::panic::set_hook(Box::new(|_| {}));
+    std::panic::set_hook(Box::new(|info| {
+        let third_party = info.location().is_some_and(|l| l.file().contains(".cargo/registry"));
+        if !third_party {
+            eprintln!("panic: {info}");
+        }
+    }));
 }
 
 /// Decodes `data` with the extension hint `ext`. A typed error is fine; a result must be

@@ -41,6 +41,10 @@ pub const MAX_CHANNELS: usize = 64;
 /// the default 22050 Hz analysis rate take about 0.95 GB).
 pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1 << 30;
 /// Bytes of one decoded output sample (`f32`).
+/// Largest sample magnitude passed on (+80 dBFS). Float PCM may exceed ±1, but a value beyond
+/// this is garbage (a corrupt or crafted float file), and is clamped so that the resampler's
+/// and the spectra's sums stay finite.
+pub const MAX_SAMPLE_MAGNITUDE: f32 = 1.0e4;
 const BYTES_PER_OUTPUT_SAMPLE: u64 = std::mem::size_of::<f32>() as u64;
 /// Consecutive undecodable packets after which a stream is given up as corrupt.
 const MAX_CONSECUTIVE_BAD_PACKETS: usize = 64;
@@ -475,6 +479,10 @@ struct Sink {
     frames_in: u64,
     max_frames: Option<u64>,
     non_finite: u64,
+    /// Finite samples beyond ±[`MAX_SAMPLE_MAGNITUDE`], clamped.
+    clamped: u64,
+    /// The meter's copy of a chunk that held non-finite samples (zeroed).
+    meter_scratch: Vec<f32>,
     warnings: Vec<String>,
     /// Source frames still to drop at the start (encoder priming stated by the container).
     skip: u64,
@@ -504,6 +512,8 @@ impl Sink {
             frames_in: 0,
             max_frames: cfg.max_duration_s.map(|d| (d * source_rate as f64).ceil() as u64),
             non_finite: 0,
+            clamped: 0,
+            meter_scratch: Vec::new(),
             warnings: Vec::new(),
         })
     }
@@ -548,6 +558,9 @@ impl Sink {
             if !v.is_finite() {
                 *v = 0.0;
                 self.non_finite += 1;
+            } else if v.abs() > MAX_SAMPLE_MAGNITUDE {
+                *v = v.clamp(-MAX_SAMPLE_MAGNITUDE, MAX_SAMPLE_MAGNITUDE);
+                self.clamped += 1;
             }
         }
         let mut keep_going = true;
@@ -571,6 +584,13 @@ impl Sink {
         if let Some(m) = self.meter.as_mut() {
             let ch = m.n_channels();
             match interleaved.get(first * ch..(first + mono.len()) * ch) {
+                // The meter's filters would carry a NaN or an infinity forever: zero them in a
+                // copy (the mono path above counted them already).
+                Some(frames) if frames.iter().any(|v| !v.is_finite()) => {
+                    self.meter_scratch.clear();
+                    self.meter_scratch.extend(frames.iter().map(|&v| if v.is_finite() { v } else { 0.0 }));
+                    m.push_interleaved(&self.meter_scratch);
+                }
                 Some(frames) => m.push_interleaved(frames),
                 None => self.stop_meter("the channel count changed mid-stream"),
             }
@@ -604,6 +624,9 @@ impl Sink {
         self.check_memory()?;
         if self.non_finite > 0 {
             self.warnings.push(format!("{} non-finite samples replaced by 0", self.non_finite));
+        }
+        if self.clamped > 0 {
+            self.warnings.push(format!("{} samples beyond ±{MAX_SAMPLE_MAGNITUDE} (+80 dBFS) clamped", self.clamped));
         }
         info.n_frames = self.frames_in;
         let loudness = self.meter.as_ref().map(LoudnessMeter::finish);
