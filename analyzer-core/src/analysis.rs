@@ -250,6 +250,8 @@ struct Plans {
     /// size, window and padding, hop `k` times as long): `Some(k)`, and one STFT pass feeds
     /// both stages.
     shared_stride: Option<usize>,
+    /// The timeline's frame features, when the timeline is asked for.
+    frames: Option<structure::FrameFeatureExtractor>,
 }
 
 impl Plans {
@@ -263,7 +265,12 @@ impl Plans {
             && a.center == b.center
             && a.pad_mode == b.pad_mode;
         let shared_stride = (same_frames && b.hop_length % a.hop_length == 0).then(|| b.hop_length / a.hop_length);
-        Ok(Self { sr, onset, features, shared_stride })
+        let frames = if config.timeline {
+            Some(structure::FrameFeatureExtractor::new(sr, config.structure.features.clone())?)
+        } else {
+            None
+        };
+        Ok(Self { sr, onset, features, shared_stride, frames })
     }
 }
 
@@ -603,7 +610,7 @@ fn analyze_decoded(
     } else {
         not_computed(y, sr, &decoded, config)?
     };
-    finish(decoded, content_hash, config, rhythm, key, desc)
+    finish(decoded, content_hash, config, rhythm, key, desc, plans.frames.as_ref())
 }
 
 /// Every stage planned on the spot (a rate the plans could not be built for: the stages report
@@ -626,7 +633,7 @@ fn analyze_decoded_unplanned(
     } else {
         not_computed(y, sr, &decoded, config)?
     };
-    finish(decoded, content_hash, config, rhythm, key, desc)
+    finish(decoded, content_hash, config, rhythm, key, desc, None)
 }
 
 /// What the descriptors know of the rhythm and key (nothing of a stage that did not run).
@@ -656,6 +663,7 @@ fn finish(
     rhythm: Rhythm,
     key: KeyEstimate,
     desc: Descriptors,
+    frames: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<TrackAnalysis> {
     let y = &decoded.samples;
     let sr = decoded.sample_rate;
@@ -679,7 +687,7 @@ fn finish(
         liveness: desc.liveness,
         valence: desc.valence,
     };
-    let timeline = if config.timeline { Some(timeline(y, sr, rhythm, &features, config)?) } else { None };
+    let timeline = if config.timeline { Some(timeline(y, sr, rhythm, &features, config, frames)?) } else { None };
     let track = TrackInfo {
         num_samples: y.len(),
         analysis_sample_rate: sr,
@@ -693,8 +701,18 @@ fn finish(
 }
 
 /// Segments, sections and fades on top of the rhythm.
-fn timeline(y: &[f32], sr: u32, rhythm: Rhythm, features: &AudioFeatures, config: &AnalysisConfig) -> Result<Timeline> {
-    let frames = structure::frame_features(y, sr, &config.structure.features)?;
+fn timeline(
+    y: &[f32],
+    sr: u32,
+    rhythm: Rhythm,
+    features: &AudioFeatures,
+    config: &AnalysisConfig,
+    planned: Option<&structure::FrameFeatureExtractor>,
+) -> Result<Timeline> {
+    let frames = match planned {
+        Some(p) if p.sample_rate() == sr => p.compute(y),
+        _ => structure::frame_features(y, sr, &config.structure.features)?,
+    };
     let duration = y.len() as f64 / sr as f64;
     let strengths: Vec<f32> = rhythm
         .onsets

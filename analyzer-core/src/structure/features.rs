@@ -137,68 +137,118 @@ impl FrameFeatures {
     }
 }
 
-/// Computes the frame features of mono `y` at `sr` Hz.
+/// Computes the frame features of mono `y` at `sr` Hz (plans the transform on the spot; an
+/// [`FrameFeatureExtractor`] reuses its plans across signals).
 ///
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr`.
 pub fn frame_features(y: &[f32], sr: u32, config: &FrameFeatureConfig) -> Result<FrameFeatures> {
-    config.validate()?;
-    if sr == 0 {
-        return Err(AnalyzerError::invalid("sr", "must be > 0"));
+    Ok(FrameFeatureExtractor::new(sr, config.clone())?.compute(y))
+}
+
+/// The planned frame features: STFT plan, mel filterbank, chroma map and DCT basis built once
+/// for a sample rate and reused for every signal. The frames are processed as the STFT produces
+/// them, so no spectrogram is held in memory.
+#[derive(Debug, Clone)]
+pub struct FrameFeatureExtractor {
+    sr: u32,
+    config: FrameFeatureConfig,
+    stft: Stft,
+    mel: MelFilterbank,
+    /// `(bin, pitch class, weight)`, sorted by bin.
+    chroma_map: Vec<(u32, u8, f32)>,
+    /// One past the highest bin of the chroma map (the magnitudes needed).
+    chroma_bins: usize,
+    /// `N_DIMS × n_mels`, row-major.
+    dct: Vec<f32>,
+    /// `Σ w[n]² · n_fft / 2`: the power of a full-scale sine's frame (Parseval).
+    win_energy: f32,
+}
+
+impl FrameFeatureExtractor {
+    /// Plans the features for signals at `sr` Hz.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr`.
+    pub fn new(sr: u32, config: FrameFeatureConfig) -> Result<Self> {
+        config.validate()?;
+        if sr == 0 {
+            return Err(AnalyzerError::invalid("sr", "must be > 0"));
+        }
+        let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
+        let fmax = (sr as f32 / 2.0).min(config.chroma_fmax);
+        let mel =
+            MelFilterbank::new(MelConfig { sr, n_fft: config.n_fft, n_mels: config.n_mels, ..MelConfig::default() })?;
+        let chroma_map = chroma_map(sr, config.n_fft, config.chroma_fmin, fmax);
+        let chroma_bins = chroma_map.last().map_or(0, |&(bin, _, _)| bin as usize + 1);
+        let dct = dct_basis(config.n_mels);
+        let win_energy: f32 = stft.window().iter().map(|w| w * w).sum::<f32>() * config.n_fft as f32 / 2.0;
+        Ok(Self { sr, config, stft, mel, chroma_map, chroma_bins, dct, win_energy })
     }
-    let frame_rate = sr as f32 / config.hop_length as f32;
-    let window_seconds = config.n_fft as f64 / sr as f64;
-    if y.is_empty() {
-        return Ok(FrameFeatures { frame_rate, window_seconds, ..FrameFeatures::default() });
+
+    /// The sample rate this extractor was planned for.
+    pub fn sample_rate(&self) -> u32 {
+        self.sr
     }
-    let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
-    let fmax = (sr as f32 / 2.0).min(config.chroma_fmax);
-    let mel = MelFilterbank::new(MelConfig { sr, n_fft: config.n_fft, n_mels: config.n_mels, ..MelConfig::default() })?;
-    let chroma_map = chroma_map(sr, config.n_fft, config.chroma_fmin, fmax);
-    let dct = dct_basis(config.n_mels);
-    let win_energy: f32 = stft.window().iter().map(|w| w * w).sum::<f32>() * config.n_fft as f32 / 2.0;
-    let power = stft.power(y);
-    let n = power.n_frames();
-    let mut out = FrameFeatures {
-        frame_rate,
-        window_seconds,
-        loudness_db: Vec::with_capacity(n),
-        timbre: Vec::with_capacity(n),
-        chroma: Vec::with_capacity(n),
-    };
-    let mut mel_frame = vec![0.0f32; config.n_mels];
-    let mut mag = vec![0.0f32; power.n_bins()];
-    for frame in power.frames() {
-        let total = simd::sum(frame);
-        let db = if total.is_finite() { 10.0 * (total / win_energy + EPS).log10() } else { config.floor_db };
-        out.loudness_db.push(db.max(config.floor_db));
-        mel.apply_frame(frame, &mut mel_frame);
-        for m in mel_frame.iter_mut() {
-            *m = 10.0 * (m.max(0.0) + EPS).log10();
-        }
-        let mut t = [0.0f32; N_DIMS];
-        for (j, tj) in t.iter_mut().enumerate() {
-            *tj = simd::dot(&mel_frame, &dct[j * config.n_mels..(j + 1) * config.n_mels]);
-        }
-        // Sign convention: the 2nd coefficient grows with brightness.
-        t[1] = -t[1];
-        if t.iter().any(|v| !v.is_finite()) {
-            t = [0.0; N_DIMS];
-        }
-        out.timbre.push(t);
-        for (m, p) in mag.iter_mut().zip(frame) {
-            *m = p.max(0.0).sqrt();
-        }
-        let mut c = [0.0f32; N_DIMS];
-        for &(bin, pc, w) in &chroma_map {
-            c[pc as usize] += w * mag[bin as usize];
-        }
-        if c.iter().any(|v| !v.is_finite()) {
-            c = [0.0; N_DIMS];
-        }
-        out.chroma.push(c);
+
+    /// The configuration.
+    pub fn config(&self) -> &FrameFeatureConfig {
+        &self.config
     }
-    Ok(out)
+
+    /// The frame features of mono `y` (at [`Self::sample_rate`]).
+    pub fn compute(&self, y: &[f32]) -> FrameFeatures {
+        let config = &self.config;
+        let frame_rate = self.sr as f32 / config.hop_length as f32;
+        let window_seconds = config.n_fft as f64 / self.sr as f64;
+        let n = self.stft.config().n_frames(y.len());
+        let mut out = FrameFeatures {
+            frame_rate,
+            window_seconds,
+            loudness_db: Vec::with_capacity(n),
+            timbre: Vec::with_capacity(n),
+            chroma: Vec::with_capacity(n),
+        };
+        if y.is_empty() {
+            return out;
+        }
+        let mut power = vec![0.0f32; self.stft.config().n_bins()];
+        let mut mel_frame = vec![0.0f32; config.n_mels];
+        let mut mag = vec![0.0f32; self.chroma_bins];
+        self.stft.for_each_frame(y, |_, x| {
+            simd::power(x, &mut power);
+            let frame = &power[..];
+            let total = simd::sum(frame);
+            let db = if total.is_finite() { 10.0 * (total / self.win_energy + EPS).log10() } else { config.floor_db };
+            out.loudness_db.push(db.max(config.floor_db));
+            self.mel.apply_frame(frame, &mut mel_frame);
+            for m in mel_frame.iter_mut() {
+                *m = 10.0 * (m.max(0.0) + EPS).log10();
+            }
+            let mut t = [0.0f32; N_DIMS];
+            for (j, tj) in t.iter_mut().enumerate() {
+                *tj = simd::dot(&mel_frame, &self.dct[j * config.n_mels..(j + 1) * config.n_mels]);
+            }
+            // Sign convention: the 2nd coefficient grows with brightness.
+            t[1] = -t[1];
+            if t.iter().any(|v| !v.is_finite()) {
+                t = [0.0; N_DIMS];
+            }
+            out.timbre.push(t);
+            for (m, p) in mag.iter_mut().zip(frame) {
+                *m = p.max(0.0).sqrt();
+            }
+            let mut c = [0.0f32; N_DIMS];
+            for &(bin, pc, w) in &self.chroma_map {
+                c[pc as usize] += w * mag[bin as usize];
+            }
+            if c.iter().any(|v| !v.is_finite()) {
+                c = [0.0; N_DIMS];
+            }
+            out.chroma.push(c);
+        });
+        out
+    }
 }
 
 /// `(bin, pitch class, weight)` for every STFT bin in `[fmin, fmax]`.
