@@ -11,7 +11,7 @@ mod record;
 
 use std::sync::Mutex;
 
-use analyzer_core::analysis::{self, AnalysisConfig, TrackAnalysis};
+use analyzer_core::analysis::{self, AnalysisConfig, Analyzer, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
@@ -293,6 +293,15 @@ fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnaly
     }
 }
 
+/// [`run_analysis`] on a prepared analyzer (plans reused across sources).
+fn run_analysis_with(analyzer: &Analyzer, src: &AnalysisSource) -> Result<TrackAnalysis, AnalyzerError> {
+    match src {
+        AnalysisSource::Encoded(Source::Path(p)) => analyzer.analyze_path(p),
+        AnalysisSource::Encoded(Source::Bytes(b, ext)) => analyzer.analyze_bytes(b.clone(), ext.as_deref()),
+        AnalysisSource::Samples(y, sr) => analyzer.analyze_samples(y, *sr, 1),
+    }
+}
+
 fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool, limits: Limits) -> AnalysisConfig {
     let mut cfg = AnalysisConfig::default().with_timeline(timeline);
     limits.apply(&mut cfg.load);
@@ -407,12 +416,19 @@ impl AnalyzeBatch {
         for obj in sources.try_iter()? {
             let obj = obj?;
             // Per-item extraction errors (a wrong type) are raised at once: they are usage errors.
-            let src = extract_analysis_source(&obj, sr)?;
-            let samples = matches!(src, AnalysisSource::Samples(..));
-            items.push((src, analysis_config(sr, timeline, samples, limits)));
+            items.push(extract_analysis_source(&obj, sr)?);
         }
-        let batch =
-            batch::Batch::start(items, workers, |(src, cfg): &(AnalysisSource, AnalysisConfig)| run_analysis(src, cfg));
+        // One analyzer per kind of source (encoded files resample to `sr`; numpy samples keep
+        // theirs), so the plans (FFTs, filterbanks) are built once per batch, not per item. An
+        // invalid limit is a usage error, raised here.
+        let py = sources.py();
+        let encoded = Analyzer::new(analysis_config(sr, timeline, false, limits)).map_err(|e| map_error(py, e))?;
+        let samples = Analyzer::new(analysis_config(sr, timeline, true, limits)).map_err(|e| map_error(py, e))?;
+        let analyzers = [encoded, samples];
+        let batch = batch::Batch::start(items, workers, move |src: &AnalysisSource| {
+            let analyzer = &analyzers[usize::from(matches!(src, AnalysisSource::Samples(..)))];
+            run_analysis_with(analyzer, src)
+        });
         Ok(AnalyzeBatch { inner: Mutex::new(Some(batch)) })
     }
 

@@ -1,15 +1,18 @@
 //! The batch CLI's per-track record, for pipelines that read the bytes themselves (the Beam
 //! transform in `audio_analyzer.beam`).
 //!
-//! The record is built by `analyzer_cli::track::analyze_hashed`, the function behind every
+//! The record is built by `analyzer_cli::track::analyze_hashed_with`, the function behind every
 //! `audio-analyzer analyze` record, and serialized with the CLI's serde schema; the column
 //! types come from the CLI's Parquet schema. Nothing about the schema is restated here.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
 
 use analyzer_cli::output::parquet;
 use analyzer_cli::track::{self, Content, HashedFile, TrackInput, TrackOptions};
 use analyzer_core::AnalyzerError;
+use analyzer_core::analysis::Analyzer;
 use analyzer_core::audio::{self, LoadConfig};
 use arrow_schema::DataType;
 use pyo3::prelude::*;
@@ -32,6 +35,34 @@ where
     let py_err = crate::map_error(py, err);
     py_err.value(py).setattr("kind", kind)?;
     Err(py_err)
+}
+
+/// The options of a `track_record` call that shape its analyzer: `sr` and `max_duration` (as
+/// bits, so that the key is hashable).
+type AnalyzerKey = (u32, Option<u64>);
+
+/// Analyzers built so far, one per option set: a Beam worker calls `track_record` once per
+/// file with the same options, and the plans (FFTs, filterbanks) are built once, not per file.
+/// A pipeline uses one or two option sets, so the map stays tiny.
+fn cached_analyzer(sr: u32, max_duration: Option<f64>) -> Result<Arc<Analyzer>, AnalyzerError> {
+    static CACHE: Mutex<Option<HashMap<AnalyzerKey, Arc<Analyzer>>>> = Mutex::new(None);
+    let key = (sr, max_duration.map(f64::to_bits));
+    let mut guard = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    let map = guard.get_or_insert_with(HashMap::new);
+    if let Some(a) = map.get(&key) {
+        return Ok(Arc::clone(a));
+    }
+    let load = LoadConfig {
+        sr: Some(sr),
+        max_duration_s: max_duration.or(LoadConfig::default().max_duration_s),
+        truncate_long_input: max_duration.is_some(),
+        ..LoadConfig::default()
+    };
+    let opts = TrackOptions { load, ..TrackOptions::default() };
+    opts.validate()?;
+    let analyzer = Arc::new(opts.analyzer()?);
+    map.insert(key, Arc::clone(&analyzer));
+    Ok(analyzer)
 }
 
 /// BLAKE3 of `data`, 64 lowercase hex digits: the records' `content_hash`.
@@ -59,21 +90,14 @@ pub(crate) fn track_record<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let bytes = data.to_vec();
     let analysed = run_with_kind(py, move || {
-        let load = LoadConfig {
-            sr: Some(sr),
-            max_duration_s: max_duration.or(LoadConfig::default().max_duration_s),
-            truncate_long_input: max_duration.is_some(),
-            ..LoadConfig::default()
-        };
-        let opts = TrackOptions { load, ..TrackOptions::default() };
-        opts.validate()?;
+        let analyzer = cached_analyzer(sr, max_duration)?;
         let file = HashedFile {
             content_hash: content_hash.unwrap_or_else(|| audio::content_hash_bytes(&bytes)),
             size: bytes.len() as u64,
             content: Content::Bytes(bytes),
         };
         let input = TrackInput { id, path: PathBuf::from(path) };
-        let a = track::analyze_hashed(&input, file, &opts)?;
+        let a = track::analyze_hashed_with(&input, file, &analyzer)?;
         let json = serde_json::to_string(&a.record)
             .map_err(|e| AnalyzerError::Internal(format!("serializing the record: {e}")))?;
         Ok((json, a.warnings, a.decode_seconds, a.analysis_seconds))

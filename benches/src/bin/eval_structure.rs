@@ -171,6 +171,13 @@ fn main() {
             .map(|s| (s.start - join).abs())
             .fold(f64::INFINITY, f64::min);
         println!("join {ida} | {idb}: nearest section boundary {d:.2} s from the join");
+        if d > 1.0 {
+            let starts: Vec<String> = r.timeline.as_ref().expect("timeline").sections[1..]
+                .iter()
+                .map(|s| format!("{:.1} ({:.2})", s.start, s.confidence))
+                .collect();
+            println!("  section starts (confidence): {}", starts.join(", "));
+        }
         distances.push(d);
     }
     let within = distances.iter().filter(|&&d| d <= 1.0).count();
