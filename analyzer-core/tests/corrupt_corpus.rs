@@ -239,3 +239,13 @@ fn every_fuzzer_finding_gives_a_typed_error_or_a_valid_result() {
         }
     }
 }
+
+#[test]
+fn a_header_claiming_huge_packets_is_refused_before_any_allocation() {
+    // A CAF whose description claims ~889 million frames per packet: the PCM decoder would
+    // allocate its buffer (3.5 GB) from that claim (the fuzzer's out-of-memory finding).
+    let caf = std::fs::read(regressions_dir().join("decode_caf__huge_packet_claim.caf")).unwrap();
+    let e = analyzer_core::audio::load_bytes(caf, Some("caf"), &LoadConfig::default()).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
+    assert!(e.to_string().contains("frames per packet") || e.to_string().contains("packets of"), "{e}");
+}

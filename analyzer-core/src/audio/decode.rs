@@ -45,6 +45,11 @@ pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1 << 30;
 /// this is garbage (a corrupt or crafted float file), and is clamped so that the resampler's
 /// and the spectra's sums stay finite.
 pub const MAX_SAMPLE_MAGNITUDE: f32 = 1.0e4;
+/// Most samples (frames × channels) one packet may declare. Decoders allocate their output
+/// buffer from the container's `max_frames_per_packet`, so a lying header would allocate
+/// gigabytes before the first packet. Real codecs stay far below: FLAC's largest block is
+/// 65,535 frames, AAC's 2,048, PCM readers' packets a few thousand frames.
+const MAX_SAMPLES_PER_PACKET: u64 = 1 << 22;
 const BYTES_PER_OUTPUT_SAMPLE: u64 = std::mem::size_of::<f32>() as u64;
 /// Consecutive undecodable packets after which a stream is given up as corrupt.
 const MAX_CONSECUTIVE_BAD_PACKETS: usize = 64;
@@ -785,15 +790,25 @@ fn decode_stream(
         .get_audio_decoder(params.codec)
         .map(|r| r.codec.info.short_name.to_string())
         .ok_or_else(|| AnalyzerError::UnsupportedFormat(format!("no decoder for codec id {}", params.codec)))?;
-    let mut decoder = registry
-        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
-        .map_err(|e| AnalyzerError::UnsupportedFormat(format!("{codec}: {e}")))?;
-
+    // The header's claims are checked before the decoder is made: decoders size their buffers
+    // from them.
     let declared_channels = params.channels.as_ref().map(|c| c.count()).unwrap_or(0);
     cfg.check_channels(declared_channels)?;
     if let Some(rate) = params.sample_rate {
         cfg.check_source_rate(rate)?;
     }
+    if let Some(frames) = params.max_frames_per_packet {
+        let samples = frames.saturating_mul(declared_channels.max(1) as u64);
+        if samples > MAX_SAMPLES_PER_PACKET {
+            return Err(AnalyzerError::Decode(format!(
+                "the container declares packets of {frames} frames x {declared_channels} channels \
+                 (more than {MAX_SAMPLES_PER_PACKET} samples: a corrupt header)"
+            )));
+        }
+    }
+    let mut decoder = registry
+        .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
+        .map_err(|e| AnalyzerError::UnsupportedFormat(format!("{codec}: {e}")))?;
     let mut sink: Option<Sink> = None;
     let mut info = SourceInfo {
         sample_rate: params.sample_rate.unwrap_or(0),
