@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generates the corrupt-file corpus from the committed fixtures (standard library only).
 
-    python3 testdata/corrupt/make_corpus.py OUT_DIR            # the corpus (~300 files, ~15 MB)
+    python3 testdata/corrupt/make_corpus.py OUT_DIR            # the corpus (~450 files, ~15 MB)
     python3 testdata/corrupt/make_corpus.py --seeds OUT_DIR    # tiny fuzzing seeds (a few KB each)
 
 Deterministic (seeded): the same fixtures give the same files. Every file must give a typed
@@ -10,8 +10,8 @@ error or a valid analysis, within the time limit, through Rust, the CLI and Pyth
 carries a lying one). Kinds of damage: truncation at many offsets, seeded bit flips, header lies
 (absurd sample rate, channel count, sizes, frame counts, durations) in WAV, AIFF, FLAC, MP4,
 MP3, Ogg and ADTS headers, zero-length files, ID3-only files, wrong extensions, random garbage
-behind real signatures, and huge files (a WAV header claiming hours; ten minutes of actual
-silence).
+behind real signatures, huge files (a WAV header claiming hours; ten minutes of actual
+silence), and every input the fuzzers found (`testdata/regressions/`).
 """
 
 import os
@@ -321,6 +321,12 @@ def build(seeds_only=False):
     files["huge__wav_header_claims_hours.wav"] = wav_header(U32_MAX - 64, LONG_SILENCE_RATE) + one_s
     n = LONG_SILENCE_S * LONG_SILENCE_RATE
     files["huge__silence_10min.wav"] = wav_header(n, LONG_SILENCE_RATE) + bytes([U8_SILENCE]) * n
+    # Every input the fuzzers found (testdata/regressions/), so that the CLI and Python run them
+    # too.
+    reg = os.path.join(HERE, "..", "regressions")
+    for name in sorted(os.listdir(reg)) if os.path.isdir(reg) else []:
+        with open(os.path.join(reg, name), "rb") as f:
+            files[f"regression__{name}"] = f.read()
     return files
 
 
