@@ -11,12 +11,15 @@
 //! "decode" is decode and channel mixdown at the source rate, "+ resample" adds the resampler
 //! to 22050 Hz, "+ loudness meter" adds the BS.1770 meter (the full `load_bytes` the analysis
 //! uses). The last rows time the whole `Analyzer::analyze_bytes` (decode included) without and
-//! with the timeline, so the sum of the stage rows can be checked against them.
+//! with the timeline, so the sum of the stage rows can be checked against them; the "after decode"
+//! rows time `Analyzer::analyze_decoded` on the decoded signal with the tempo and key stages
+//! only, with every stage, and with every stage and the timeline (the marginal costs of the
+//! descriptors and of the timeline).
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, Stage, Stages};
 use analyzer_core::audio::{LoadConfig, load_bytes};
 use analyzer_core::descriptors::{self, MusicalContext};
 use analyzer_core::rhythm::{self, RhythmConfig, SuperFlux};
@@ -64,7 +67,9 @@ fn main() {
     let load_resampled = LoadConfig { loudness: None, ..load_full.clone() };
     let analysis = AnalysisConfig::default().with_load(load_full.clone());
     let analyzer = Analyzer::new(analysis.clone()).expect("default config");
-    let analyzer_tl = Analyzer::new(analysis.with_timeline(true)).expect("default config");
+    let analyzer_tl = Analyzer::new(analysis.clone().with_timeline(true)).expect("default config");
+    let tempo_key = Stages::none().with(Stage::Rhythm).with(Stage::Key);
+    let analyzer_tk = Analyzer::new(analysis.with_stages(tempo_key)).expect("default config");
     let rcfg = RhythmConfig::default();
     let kcfg = KeyConfig::default();
     let dcfg = descriptors::DescriptorConfig::default();
@@ -84,6 +89,9 @@ fn main() {
         "timeline frame features (STFT 2048/512)",
         "Analyzer::analyze_bytes (no timeline)",
         "Analyzer::analyze_bytes (timeline)",
+        "after decode: tempo + key stages only",
+        "after decode: all stages (+ descriptors)",
+        "after decode: all stages + timeline",
     ];
     let mut rows: Vec<Row> = names.iter().map(|&name| Row { name, seconds: 0.0 }).collect();
     let mut audio_s = 0.0;
@@ -146,6 +154,13 @@ fn main() {
         rows[11].seconds += t;
         let (t, _) = best_of(repeats, || analyzer_tl.analyze_bytes(bytes.clone(), ext).expect("ok"));
         rows[12].seconds += t;
+        // The marginal costs, on the same decoded signal (the planned path of the analyzer).
+        let (t, _) = best_of(repeats, || analyzer_tk.analyze_decoded(decoded.clone(), None).expect("ok"));
+        rows[13].seconds += t;
+        let (t, _) = best_of(repeats, || analyzer.analyze_decoded(decoded.clone(), None).expect("ok"));
+        rows[14].seconds += t;
+        let (t, _) = best_of(repeats, || analyzer_tl.analyze_decoded(decoded.clone(), None).expect("ok"));
+        rows[15].seconds += t;
     }
 
     println!("{} files, {:.1} s of audio, best of {repeats}, single thread", files.len(), audio_s);
@@ -173,5 +188,10 @@ fn main() {
         1000.0 * stage_sum / files.len() as f64,
         100.0 * rows[1].seconds / whole,
         whole / rows[1].seconds
+    );
+    println!(
+        "after decode: descriptors add {:.1}% to the tempo + key analysis; the timeline adds {:.1}% to all stages",
+        100.0 * (rows[14].seconds / rows[13].seconds - 1.0),
+        100.0 * (rows[15].seconds / rows[14].seconds - 1.0)
     );
 }
