@@ -11,7 +11,7 @@ mod record;
 
 use std::sync::Mutex;
 
-use analyzer_core::analysis::{self, AnalysisConfig, Analyzer, TrackAnalysis};
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
@@ -286,11 +286,7 @@ fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<
 }
 
 fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnalysis, AnalyzerError> {
-    match src {
-        AnalysisSource::Encoded(Source::Path(p)) => analysis::analyze_path(p, cfg),
-        AnalysisSource::Encoded(Source::Bytes(b, ext)) => analysis::analyze_bytes(b.clone(), ext.as_deref(), cfg),
-        AnalysisSource::Samples(y, sr) => analysis::analyze_samples(y, *sr, cfg),
-    }
+    run_analysis_with(&Analyzer::new(cfg.clone())?, src)
 }
 
 /// [`run_analysis`] on a prepared analyzer (plans reused across sources).

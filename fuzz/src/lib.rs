@@ -1,8 +1,8 @@
 //! Shared body of the `decode_*` fuzz targets: one target per container/codec path, each
 //! seeded with files of its own format, so that libFuzzer's mutations stay inside one parser.
 //!
-//! Decoding only (no analysis) runs hundreds of times faster than `analyze_bytes`, so these
-//! campaigns can reach a coverage plateau on a small machine.
+//! Decoding only (no analysis) runs faster per input than `analyze_bytes`, so
+//! each parser gets many more executions in the same time.
 
 use std::sync::OnceLock;
 
@@ -11,7 +11,7 @@ use analyzer_core::audio::{LoadConfig, load_bytes};
 /// Longest audio decoded per input: larger claims are truncated, as a pipeline would be told
 /// to do, so one input never takes seconds.
 pub const MAX_DURATION_S: f64 = 60.0;
-/// Decoded-memory limit per input (the core's typed `ResourceLimit` error above it).
+/// Decoded-memory limit per input (the core's typed `LimitExceeded` error above it).
 pub const MAX_DECODED_BYTES: u64 = 256 << 20;
 
 /// Samples a resampler flush may add past the duration cut.

@@ -40,7 +40,6 @@ pub const MAX_CHANNELS: usize = 64;
 /// Default [`LoadConfig::max_decoded_bytes`]: 1 GiB of decoded mono `f32` samples (3 hours at
 /// the default 22050 Hz analysis rate take about 0.95 GB).
 pub const DEFAULT_MAX_DECODED_BYTES: u64 = 1 << 30;
-/// Bytes of one decoded output sample (`f32`).
 /// Largest sample magnitude passed on (+80 dBFS). Float PCM may exceed ±1, but a value beyond
 /// this is garbage (a corrupt or crafted float file), and is clamped so that the resampler's
 /// and the spectra's sums stay finite.
@@ -50,6 +49,7 @@ pub const MAX_SAMPLE_MAGNITUDE: f32 = 1.0e4;
 /// gigabytes before the first packet. Real codecs stay far below: FLAC's largest block is
 /// 65,535 frames, AAC's 2,048, PCM readers' packets a few thousand frames.
 const MAX_SAMPLES_PER_PACKET: u64 = 1 << 22;
+/// Bytes of one decoded output sample (`f32`).
 const BYTES_PER_OUTPUT_SAMPLE: u64 = std::mem::size_of::<f32>() as u64;
 /// Consecutive undecodable packets after which a stream is given up as corrupt.
 const MAX_CONSECUTIVE_BAD_PACKETS: usize = 64;
