@@ -43,6 +43,7 @@
 use std::f64::consts::PI;
 
 use crate::error::{AnalyzerError, Result};
+use crate::simd::{Biquad, BiquadState};
 
 /// Floor reported for the integrated loudness when no block passes the gates (silence, input
 /// shorter than one block): the absolute gate itself, in LUFS.
@@ -304,14 +305,13 @@ pub struct LoudnessStats {
     pub gated_blocks: usize,
 }
 
-/// The K-weighting filter: two biquads in direct form I, in f64.
-#[derive(Debug, Clone, Copy)]
-struct Biquad {
-    b: [f64; 3],
-    a: [f64; 2],
+/// The two K-weighting stages of BS.1770-4, Table 1, re-derived for any rate.
+trait KWeighting {
+    fn shelf(sr: f64) -> Self;
+    fn rlb(sr: f64) -> Self;
 }
 
-impl Biquad {
+impl KWeighting for Biquad {
     fn shelf(sr: f64) -> Self {
         let k = (PI * SHELF_F0_HZ / sr).tan();
         let vh = 10f64.powf(SHELF_GAIN_DB / 20.0);
@@ -333,8 +333,7 @@ impl Biquad {
 /// Per-channel filter memory (transposed direct form II, two stages) and true-peak history.
 #[derive(Debug, Clone)]
 struct ChannelState {
-    s1: [f64; 2],
-    s2: [f64; 2],
+    filter: BiquadState,
     weight: f64,
     /// The last `TP_TAPS − 1` input samples followed by the current chunk.
     tp_buf: Vec<f32>,
@@ -349,8 +348,8 @@ struct ChannelState {
 pub struct LoudnessMeter {
     config: LoudnessConfig,
     sr: u32,
-    shelf: Biquad,
-    rlb: Biquad,
+    /// The shelf and RLB stages.
+    k_filter: [Biquad; 2],
     channels: Vec<ChannelState>,
     oversample: bool,
     /// Per-step (sum of weighted squares, frames).
@@ -383,8 +382,7 @@ impl LoudnessMeter {
         let channels = roles
             .iter()
             .map(|&r| ChannelState {
-                s1: [0.0; 2],
-                s2: [0.0; 2],
+                filter: BiquadState::default(),
                 weight: config.weight(r),
                 tp_buf: vec![0.0; TP_TAPS - 1],
                 peak: 0.0,
@@ -392,8 +390,7 @@ impl LoudnessMeter {
             })
             .collect();
         let mut meter = Self {
-            shelf: Biquad::shelf(srf),
-            rlb: Biquad::rlb(srf),
+            k_filter: [Biquad::shelf(srf), Biquad::rlb(srf)],
             oversample: config.true_peak && sr < TP_NATIVE_RATE_HZ,
             config,
             sr,
@@ -442,18 +439,30 @@ impl LoudnessMeter {
         let chunk = &chunk[..n * n_ch];
         self.power.clear();
         self.power.resize(n, 0.0);
-        let (shelf, rlb) = (self.shelf, self.rlb);
-        // K-weighting, two channels at a time so that their recursions' latency chains overlap,
-        // with the filter state in registers (transposed direct form II, f64). The weighted
-        // squares are added to the frame's power in channel order, as a single loop would.
+        // K-weighting two channels at a time with the software-pipelined SIMD kernel (the
+        // weighted squares are added to the frame's power in channel order), a last odd
+        // channel on its own.
         let mut c = 0;
         while c < n_ch {
             if c + 1 < n_ch {
                 let [a, b] = &mut self.channels[c..c + 2] else { unreachable!("two channels") };
-                k_weight([a, b], &shelf, &rlb, chunk, n_ch, c, &mut self.power);
+                let mut state = [a.filter, b.filter];
+                let mut peaks = [a.peak, b.peak];
+                crate::simd::biquad_cascade_pair(
+                    &self.k_filter,
+                    chunk,
+                    n_ch,
+                    c,
+                    [a.weight, b.weight],
+                    &mut state,
+                    &mut self.power,
+                    &mut peaks,
+                );
+                [a.filter, b.filter] = state;
+                [a.peak, b.peak] = peaks;
                 c += 2;
             } else {
-                k_weight([&mut self.channels[c]], &shelf, &rlb, chunk, n_ch, c, &mut self.power);
+                k_weight_one(&mut self.channels[c], &self.k_filter, chunk, n_ch, c, &mut self.power);
                 c += 1;
             }
         }
@@ -467,7 +476,7 @@ impl LoudnessMeter {
         while i < n {
             let room = (self.next_boundary - self.frames) as usize;
             let take = room.min(n - i);
-            self.acc += self.power[i..i + take].iter().sum::<f64>();
+            self.acc += sum_f64(&self.power[i..i + take]);
             self.acc_frames += take as u32;
             self.frames += take as u64;
             i += take;
@@ -524,42 +533,23 @@ impl LoudnessMeter {
     }
 }
 
-/// K-weights channels `first..first + L` of an interleaved chunk with their states held in
-/// registers, adds each channel's weighted square to `power[frame]` (in channel order) and
-/// updates the channels' sample peaks. Non-finite samples count as 0.
-#[inline(always)]
-fn k_weight<const L: usize>(
-    states: [&mut ChannelState; L],
-    shelf: &Biquad,
-    rlb: &Biquad,
-    chunk: &[f32],
-    n_ch: usize,
-    first: usize,
-    power: &mut [f64],
-) {
-    let mut s1: [[f64; 2]; L] = std::array::from_fn(|l| states[l].s1);
-    let mut s2: [[f64; 2]; L] = std::array::from_fn(|l| states[l].s2);
-    let mut peak: [f32; L] = std::array::from_fn(|l| states[l].peak);
-    let w: [f64; L] = std::array::from_fn(|l| states[l].weight);
+/// K-weights channel `c` of an interleaved chunk on its own (an odd channel out of the pairs
+/// [`crate::simd::biquad_cascade_pair`] handles) and adds its weighted square to `power[frame]`.
+/// and updates its sample peak. Non-finite samples count as 0; the same operations as the pair
+/// kernel's scalar reference.
+fn k_weight_one(st: &mut ChannelState, stages: &[Biquad; 2], chunk: &[f32], n_ch: usize, c: usize, power: &mut [f64]) {
     for (p, frame) in power.iter_mut().zip(chunk.chunks_exact(n_ch)) {
-        for l in 0..L {
-            let v = frame[first + l];
-            let v = if v.is_finite() { v } else { 0.0 };
-            peak[l] = peak[l].max(v.abs());
-            let x = f64::from(v);
-            let y1 = shelf.b[0] * x + s1[l][0];
-            s1[l][0] = shelf.b[1] * x - shelf.a[0] * y1 + s1[l][1];
-            s1[l][1] = shelf.b[2] * x - shelf.a[1] * y1;
-            let y2 = rlb.b[0] * y1 + s2[l][0];
-            s2[l][0] = rlb.b[1] * y1 - rlb.a[0] * y2 + s2[l][1];
-            s2[l][1] = rlb.b[2] * y1 - rlb.a[1] * y2;
-            *p += w[l] * y2 * y2;
+        let v = frame[c];
+        let v = if v.is_finite() { v } else { 0.0 };
+        st.peak = st.peak.max(v.abs());
+        let mut v = f64::from(v);
+        for (q, m) in stages.iter().zip(st.filter.stage.iter_mut()) {
+            let [x1, x2, y1, y2] = *m;
+            let y = q.b[0] * v + q.b[1] * x1 + q.b[2] * x2 - q.a[1] * y2 - q.a[0] * y1;
+            *m = [v, x1, y, y1];
+            v = y;
         }
-    }
-    for (l, st) in states.into_iter().enumerate() {
-        st.s1 = s1[l];
-        st.s2 = s2[l];
-        st.peak = peak[l];
+        *p += st.weight * v * v;
     }
 }
 
@@ -584,6 +574,20 @@ fn true_peak_chunk(
     let len = st.tp_buf.len();
     st.tp_buf.copy_within(len - hist.., 0);
     st.tp_buf.truncate(hist);
+}
+
+/// `Σ v` with four interleaved accumulators (the sequential loop is bound by the latency of one
+/// addition per frame).
+fn sum_f64(v: &[f64]) -> f64 {
+    let quads = v.chunks_exact(4);
+    let rest = quads.remainder();
+    let mut acc = [0.0f64; 4];
+    for q in quads {
+        for (a, x) in acc.iter_mut().zip(q) {
+            *a += x;
+        }
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3]) + rest.iter().sum::<f64>()
 }
 
 fn lufs_to_power(lufs: f64) -> f64 {

@@ -283,3 +283,95 @@ impl<const T: usize> WithSimd for FirAbsMax<'_, T> {
         simd.reduce_max_f32s(m)
     }
 }
+
+/// Two biquads in cascade over two interleaved channels; see [`super::biquad_cascade_pair`].
+///
+/// Software-pipelined into four `f64` lanes: lanes 0 and 1 run the first stage of the two
+/// channels at frame `i`, lanes 2 and 3 the second stage at frame `i − 1` (fed by the first
+/// stage's outputs of the previous step). Each lane's recursion is the scalar reference's,
+/// operation for operation (no contraction into fused multiply-adds), so the result is
+/// bit-identical to [`super::scalar::biquad_cascade_pair`]; the gain is that the four
+/// recursions share instructions (one vector register holds all four) and that in direct form I
+/// only `y[n−1] → ·a₁ → −` is on the loop-carried path.
+pub(super) struct BiquadCascadePair<'a> {
+    pub stages: &'a [super::Biquad; 2],
+    pub x: &'a [f32],
+    pub n_ch: usize,
+    pub first: usize,
+    pub weights: [f64; 2],
+    pub state: &'a mut [super::BiquadState; 2],
+    pub power: &'a mut [f64],
+    pub peaks: &'a mut [f32; 2],
+}
+
+impl WithSimd for BiquadCascadePair<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let Self { stages: [s1, s2], x, n_ch, first, weights: [w0, w1], state, power, peaks } = self;
+        let n = power.len().min(x.len() / n_ch.max(1));
+        if n == 0 || first + 1 >= n_ch {
+            return;
+        }
+        let lanes = |a: f64, b: f64| [a, a, b, b];
+        let (b0, b1, b2) = (lanes(s1.b[0], s2.b[0]), lanes(s1.b[1], s2.b[1]), lanes(s1.b[2], s2.b[2]));
+        let (a1, a2) = (lanes(s1.a[0], s2.a[0]), lanes(s1.a[1], s2.a[1]));
+        // Lane l's memory x[n−1], x[n−2], y[n−1], y[n−2], one array each.
+        let lane = |k: usize| [state[0].stage[0][k], state[1].stage[0][k], state[0].stage[1][k], state[1].stage[1][k]];
+        let (mut x1, mut x2, mut y1, mut y2) = (lane(0), lane(1), lane(2), lane(3));
+        let mut pk = *peaks;
+        let mut sample = |frame: &[f32], c: usize| {
+            let v = frame[first + c];
+            let v = if v.is_finite() { v } else { 0.0 };
+            pk[c] = pk[c].max(v.abs());
+            f64::from(v)
+        };
+        let frames = &x[..n * n_ch];
+        // One direct-form-I step of all four lanes.
+        #[inline(always)]
+        fn step(
+            c: &[[f64; 4]; 5],
+            input: [f64; 4],
+            x1: &mut [f64; 4],
+            x2: &mut [f64; 4],
+            y1: &mut [f64; 4],
+            y2: &mut [f64; 4],
+        ) -> [f64; 4] {
+            let [b0, b1, b2, a1, a2] = c;
+            let y: [f64; 4] = std::array::from_fn(|l| {
+                b0[l] * input[l] + b1[l] * x1[l] + b2[l] * x2[l] - a2[l] * y2[l] - a1[l] * y1[l]
+            });
+            (*x2, *x1, *y2, *y1) = (*x1, input, *y1, y);
+            y
+        }
+        let coef = [b0, b1, b2, a1, a2];
+        // Prologue: the first stage alone at frame 0 (the second-stage lanes keep their memory).
+        let keep = |v: &[f64; 4]| [v[2], v[3]];
+        let kept = [keep(&x1), keep(&x2), keep(&y1), keep(&y2)];
+        let y = step(&coef, [sample(frames, 0), sample(frames, 1), 0.0, 0.0], &mut x1, &mut x2, &mut y1, &mut y2);
+        for (v, k) in [&mut x1, &mut x2, &mut y1, &mut y2].into_iter().zip(kept) {
+            [v[2], v[3]] = k;
+        }
+        let mut u = [y[0], y[1]];
+        for (frame, p) in frames.chunks_exact(n_ch).skip(1).zip(power.iter_mut()) {
+            let y = step(&coef, [sample(frame, 0), sample(frame, 1), u[0], u[1]], &mut x1, &mut x2, &mut y1, &mut y2);
+            u = [y[0], y[1]];
+            *p += w0 * y[2] * y[2];
+            *p += w1 * y[3] * y[3];
+        }
+        // Epilogue: the second stage alone at frame n − 1.
+        let keep = |v: &[f64; 4]| [v[0], v[1]];
+        let kept = [keep(&x1), keep(&x2), keep(&y1), keep(&y2)];
+        let y = step(&coef, [0.0, 0.0, u[0], u[1]], &mut x1, &mut x2, &mut y1, &mut y2);
+        for (v, k) in [&mut x1, &mut x2, &mut y1, &mut y2].into_iter().zip(kept) {
+            [v[0], v[1]] = k;
+        }
+        let p = &mut power[n - 1];
+        *p += w0 * y[2] * y[2];
+        *p += w1 * y[3] * y[3];
+        for (c, st) in state.iter_mut().enumerate() {
+            st.stage = [[x1[c], x2[c], y1[c], y2[c]], [x1[2 + c], x2[2 + c], y1[2 + c], y2[2 + c]]];
+        }
+        *peaks = pk;
+    }
+}

@@ -128,5 +128,46 @@ pub fn fir_abs_max<const T: usize>(x: &[f32], taps: &[f32; T]) -> f32 {
     arch().dispatch(kernels::FirAbsMax { x, taps })
 }
 
+/// A biquad's coefficients, normalised so that `a₀ = 1`: `b = [b₀, b₁, b₂]`, `a = [a₁, a₂]`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Biquad {
+    /// Feed-forward coefficients.
+    pub b: [f64; 3],
+    /// Feedback coefficients `a₁, a₂` (the transfer function's denominator is `1 + a₁z⁻¹ + a₂z⁻²`).
+    pub a: [f64; 2],
+}
+
+/// One channel's memory of a two-biquad cascade in direct form I.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct BiquadState {
+    /// `[x[n−1], x[n−2], y[n−1], y[n−2]]` of each stage.
+    pub stage: [[f64; 4]; 2],
+}
+
+/// Runs two biquads in cascade over channels `first` and `first + 1` of the interleaved
+/// `x` (`n_ch` channels per frame), adds `weights[c]·y_c[i]²` to `power[i]` for each of the two
+/// channels in order, for `i < min(power.len(), x.len() / n_ch)`, and raises `peaks[c]` to the
+/// largest `|x_c[i]|`; non-finite samples count as 0. This is the BS.1770 K-weighting filter and
+/// sample peak of the loudness meter.
+///
+/// Direct form I, `y[n] = b₀x[n] + b₁x[n−1] + b₂x[n−2] − a₂y[n−2] − a₁y[n−1]`, so that only one
+/// multiply and one subtract are on the loop-carried path. The four recursions (two stages × two
+/// channels) are software-pipelined into four lanes; the result is bit-identical to
+/// [`scalar::biquad_cascade_pair`] (same operations in the same order, no fused
+/// multiply-adds). Does nothing unless `first + 1 < n_ch`.
+#[allow(clippy::too_many_arguments)]
+pub fn biquad_cascade_pair(
+    stages: &[Biquad; 2],
+    x: &[f32],
+    n_ch: usize,
+    first: usize,
+    weights: [f64; 2],
+    state: &mut [BiquadState; 2],
+    power: &mut [f64],
+    peaks: &mut [f32; 2],
+) {
+    arch().dispatch(kernels::BiquadCascadePair { stages, x, n_ch, first, weights, state, power, peaks });
+}
+
 #[cfg(test)]
 mod tests;
