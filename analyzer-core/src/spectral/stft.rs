@@ -216,6 +216,40 @@ impl Stft {
         }
     }
 
+    /// Like [`Stft::for_each_frame`], but transforms only every `stride`-th frame: calls
+    /// `f(t, w, X)` for every frame `t` with its windowed samples `w` (length `n_fft`) and, when
+    /// `t` is a multiple of `stride`, its `n_fft/2+1` complex bins `X` (else `None`). For
+    /// features that need the time-domain frame at every hop but the spectrum at a lower rate.
+    /// `stride` 0 counts as 1. No allocation happens inside the frame loop.
+    pub fn for_each_frame_strided(
+        &self,
+        y: &[f32],
+        stride: usize,
+        mut f: impl FnMut(usize, &[f32], Option<&[Complex32]>),
+    ) {
+        let n_frames = self.config.n_frames(y.len());
+        if n_frames == 0 {
+            return;
+        }
+        let stride = stride.max(1);
+        let mut work = self.work();
+        let mut windowed = vec![0.0f32; self.config.n_fft];
+        for t in 0..n_frames {
+            self.fill_frame(y, t, &mut windowed);
+            simd::mul_in_place(&mut windowed, &self.window);
+            if t % stride != 0 {
+                f(t, &windowed, None);
+                continue;
+            }
+            // The transform overwrites its input, so it gets a copy.
+            work.frame.copy_from_slice(&windowed);
+            self.fft
+                .process_with_scratch(&mut work.frame, &mut work.spectrum, &mut work.scratch)
+                .expect("realfft buffers sized by the plan");
+            f(t, &windowed, Some(&work.spectrum));
+        }
+    }
+
     /// The complex spectrogram, frame-major: element `(t, k)` is at `t * n_bins + k`.
     pub fn complex(&self, y: &[f32]) -> (Vec<Complex32>, usize) {
         let n_bins = self.config.n_bins();

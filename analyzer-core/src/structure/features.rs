@@ -2,8 +2,9 @@
 //! of the log-mel spectrum) and pitch classes (12-bin chroma), from one STFT.
 //!
 //! # Formulas
-//! - loudness: `L[t] = 10·log10(Σ_k |X_t[k]|² / (Σ_n w[n]²·n_fft/2) + ε)`, i.e. the mean-square level of the
-//!   windowed frame in dBFS (Parseval), floored at [`FrameFeatureConfig::floor_db`].
+//! - loudness: `L[t] = 10·log10(Σ_n (w[n]·x_t[n])² / Σ_n w[n]² + ε)`, the mean-square level of the
+//!   windowed frame in dBFS (a full-scale sine reads −3 dB), computed in the time domain at every
+//!   hop and floored at [`FrameFeatureConfig::floor_db`].
 //! - timbre: `M[t] = 10·log10(mel(|X_t|²) + ε)` on `n_mels` Slaney mel bands, then the
 //!   orthonormal DCT-II `c_j = Σ_m M[m]·cos(π j (m + ½) / n_mels)·s_j`, `j = 0..12`. `c_0` tracks
 //!   loudness, `c_1` (sign flipped, so that it grows with brightness) the spectral tilt, `c_2` the
@@ -12,6 +13,11 @@
 //! - chroma: each STFT bin between `fmin` and `fmax` adds its magnitude to its nearest pitch
 //!   class with a cos² weight falling to zero half a semitone away (equal temperament, A4 =
 //!   440 Hz), as in the HPCP weighting of Gómez (2006) without peak picking.
+//!
+//! Timbre and chroma come from the spectrum of every [`FrameFeatureConfig::spectral_stride`]-th
+//! frame (default 2: a hop of 46 ms for a 93 ms window, still 50 % overlap) and are interpolated
+//! linearly in between (held after the last transformed frame), so every hop has all three
+//! features while only half the frames are transformed; the loudness needs no transform.
 //!
 //! # References
 //! - B. Logan, "Mel frequency cepstral coefficients for music modeling", ISMIR 2000.
@@ -32,6 +38,8 @@ pub const DEFAULT_HOP_LENGTH: usize = 512;
 pub const DEFAULT_N_MELS: usize = 40;
 /// Default loudness floor in dB.
 pub const DEFAULT_FLOOR_DB: f32 = -60.0;
+/// Default spectral stride: timbre and chroma are computed on every 2nd frame.
+pub const DEFAULT_SPECTRAL_STRIDE: usize = 2;
 /// Default lowest chroma frequency (A1).
 pub const DEFAULT_CHROMA_FMIN: f32 = 55.0;
 /// Default highest chroma frequency.
@@ -50,6 +58,9 @@ pub struct FrameFeatureConfig {
     pub n_fft: usize,
     /// Hop in samples.
     pub hop_length: usize,
+    /// Timbre and chroma are computed on every `spectral_stride`-th frame and interpolated
+    /// linearly in between (1 = every frame); loudness is computed at every hop.
+    pub spectral_stride: usize,
     /// Mel bands for the timbre DCT (≥ 12).
     pub n_mels: usize,
     /// Loudness floor in dB (frames below read as this).
@@ -65,6 +76,7 @@ impl Default for FrameFeatureConfig {
         Self {
             n_fft: DEFAULT_N_FFT,
             hop_length: DEFAULT_HOP_LENGTH,
+            spectral_stride: DEFAULT_SPECTRAL_STRIDE,
             n_mels: DEFAULT_N_MELS,
             floor_db: DEFAULT_FLOOR_DB,
             chroma_fmin: DEFAULT_CHROMA_FMIN,
@@ -81,6 +93,7 @@ impl FrameFeatureConfig {
     pub fn validate(&self) -> Result<()> {
         check::at_least("n_fft", self.n_fft, 16)?;
         check::at_least("hop_length", self.hop_length, 1)?;
+        check::at_least("spectral_stride", self.spectral_stride, 1)?;
         check::at_least("n_mels", self.n_mels, N_DIMS)?;
         if !self.floor_db.is_finite() || self.floor_db >= 0.0 {
             return Err(AnalyzerError::invalid("floor_db", "must be finite and < 0"));
@@ -161,7 +174,7 @@ pub struct FrameFeatureExtractor {
     chroma_bins: usize,
     /// `N_DIMS × n_mels`, row-major.
     dct: Vec<f32>,
-    /// `Σ w[n]² · n_fft / 2`: the power of a full-scale sine's frame (Parseval).
+    /// `Σ w[n]²`: the energy of a full-scale DC frame after windowing.
     win_energy: f32,
 }
 
@@ -182,7 +195,7 @@ impl FrameFeatureExtractor {
         let chroma_map = chroma_map(sr, config.n_fft, config.chroma_fmin, fmax);
         let chroma_bins = chroma_map.last().map_or(0, |&(bin, _, _)| bin as usize + 1);
         let dct = dct_basis(config.n_mels);
-        let win_energy: f32 = stft.window().iter().map(|w| w * w).sum::<f32>() * config.n_fft as f32 / 2.0;
+        let win_energy: f32 = stft.window().iter().map(|w| w * w).sum::<f32>();
         Ok(Self { sr, config, stft, mel, chroma_map, chroma_bins, dct, win_energy })
     }
 
@@ -215,12 +228,19 @@ impl FrameFeatureExtractor {
         let mut power = vec![0.0f32; self.stft.config().n_bins()];
         let mut mel_frame = vec![0.0f32; config.n_mels];
         let mut mag = vec![0.0f32; self.chroma_bins];
-        self.stft.for_each_frame(y, |_, x| {
+        let stride = config.spectral_stride;
+        self.stft.for_each_frame_strided(y, stride, |_, windowed, spectrum| {
+            let energy = simd::dot(windowed, windowed);
+            let db = if energy.is_finite() { 10.0 * (energy / self.win_energy + EPS).log10() } else { config.floor_db };
+            out.loudness_db.push(db.max(config.floor_db));
+            let Some(x) = spectrum else {
+                // Filled in by interpolation below.
+                out.timbre.push([0.0; N_DIMS]);
+                out.chroma.push([0.0; N_DIMS]);
+                return;
+            };
             simd::power(x, &mut power);
             let frame = &power[..];
-            let total = simd::sum(frame);
-            let db = if total.is_finite() { 10.0 * (total / self.win_energy + EPS).log10() } else { config.floor_db };
-            out.loudness_db.push(db.max(config.floor_db));
             self.mel.apply_frame(frame, &mut mel_frame);
             for m in mel_frame.iter_mut() {
                 *m = 10.0 * (m.max(0.0) + EPS).log10();
@@ -247,7 +267,33 @@ impl FrameFeatureExtractor {
             }
             out.chroma.push(c);
         });
+        interpolate_strided(&mut out.timbre, stride);
+        interpolate_strided(&mut out.chroma, stride);
         out
+    }
+}
+
+/// Fills the frames between every `stride`-th one by linear interpolation of its two
+/// neighbours on the stride grid; frames after the last grid frame copy it.
+fn interpolate_strided(v: &mut [[f32; N_DIMS]], stride: usize) {
+    if stride <= 1 {
+        return;
+    }
+    let n = v.len();
+    for t in 0..n {
+        let r = t % stride;
+        if r == 0 {
+            continue;
+        }
+        let a = t - r;
+        let b = a + stride;
+        let prev = v[a];
+        v[t] = if b < n {
+            let (next, w) = (v[b], r as f32 / stride as f32);
+            std::array::from_fn(|j| prev[j] + w * (next[j] - prev[j]))
+        } else {
+            prev
+        };
     }
 }
 
@@ -385,6 +431,7 @@ mod tests {
         let bad = [
             FrameFeatureConfig { n_mels: 8, ..Default::default() },
             FrameFeatureConfig { hop_length: 0, ..Default::default() },
+            FrameFeatureConfig { spectral_stride: 0, ..Default::default() },
             FrameFeatureConfig { floor_db: 0.0, ..Default::default() },
             FrameFeatureConfig { chroma_fmin: 6000.0, ..Default::default() },
         ];
@@ -392,5 +439,51 @@ mod tests {
             assert!(matches!(frame_features(&[0.0; 100], SR, &cfg), Err(AnalyzerError::InvalidParameter { .. })));
         }
         assert!(frame_features(&[0.0; 100], 0, &FrameFeatureConfig::default()).is_err());
+    }
+
+    /// Stride 2 transforms half the frames: the transformed ones equal stride 1's exactly, the
+    /// others lie between their two neighbours, and the loudness (time domain) is the same at
+    /// every hop.
+    #[test]
+    fn strided_spectra_match_every_frame_on_the_grid_and_interpolate_between() {
+        let y: Vec<f32> = sine(330.0, 2.0, 0.4).iter().zip(sine(1250.0, 2.0, 0.2)).map(|(a, b)| a + b).collect();
+        let y: Vec<f32> = y.iter().enumerate().map(|(i, v)| v * (1.0 + (i as f32 * 0.0007).sin()) / 2.0).collect();
+        let every = frame_features(&y, SR, &FrameFeatureConfig { spectral_stride: 1, ..Default::default() }).unwrap();
+        let half = frame_features(&y, SR, &FrameFeatureConfig { spectral_stride: 2, ..Default::default() }).unwrap();
+        assert_eq!(every.len(), half.len());
+        assert_eq!(every.loudness_db, half.loudness_db);
+        for t in 0..half.len() {
+            if t % 2 == 0 {
+                assert_eq!(every.timbre[t], half.timbre[t], "t={t}");
+                assert_eq!(every.chroma[t], half.chroma[t], "t={t}");
+            } else if t + 1 < half.len() {
+                for j in 0..N_DIMS {
+                    let (a, b) = (half.chroma[t - 1][j], half.chroma[t + 1][j]);
+                    assert!((half.chroma[t][j] - (a + b) / 2.0).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0));
+                    let (a, b) = (half.timbre[t - 1][j], half.timbre[t + 1][j]);
+                    assert!((half.timbre[t][j] - (a + b) / 2.0).abs() <= 1e-4 * a.abs().max(b.abs()).max(1.0));
+                }
+            } else {
+                assert_eq!(half.timbre[t], half.timbre[t - 1]);
+            }
+        }
+    }
+
+    /// The time-domain loudness is the spectral one (Parseval) up to the DC and Nyquist bins'
+    /// half weight, which a zero-mean signal does not have.
+    #[test]
+    fn time_domain_loudness_matches_parseval() {
+        let y = sine(1000.0, 1.0, 0.25);
+        let cfg = FrameFeatureConfig::default();
+        let f = frame_features(&y, SR, &cfg).unwrap();
+        let stft = Stft::new(StftConfig::new(cfg.n_fft, cfg.hop_length)).unwrap();
+        let win: f32 = stft.window().iter().map(|w| w * w).sum();
+        let spec = stft.power(&y);
+        for t in [0, f.len() / 3, f.len() / 2, f.len() - 1] {
+            let row = &spec.data()[t * spec.n_bins()..(t + 1) * spec.n_bins()];
+            let parseval = (2.0 * row.iter().sum::<f32>() - row[0] - row[row.len() - 1]) / cfg.n_fft as f32;
+            let db = 10.0 * (parseval / win + EPS).log10();
+            assert!((f.loudness_db[t] - db.max(cfg.floor_db)).abs() < 0.01, "t={t}: {} vs {db}", f.loudness_db[t]);
+        }
     }
 }

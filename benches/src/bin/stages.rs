@@ -86,7 +86,7 @@ fn main() {
         "meter, bars, tatums",
         "key: HPCP STFT + key",
         "descriptors: features STFT + model",
-        "timeline frame features (STFT 2048/512)",
+        "timeline frame features (STFT 2048/512/2)",
         "Analyzer::analyze_bytes (no timeline)",
         "Analyzer::analyze_bytes (timeline)",
         "after decode: tempo + key stages only",
