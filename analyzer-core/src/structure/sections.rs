@@ -6,9 +6,12 @@
 //! 1. The frame features are averaged over analysis blocks: beats when the track has at least
 //!    [`SectionConfig::min_beats`] of them (beat-synchronous features), otherwise fixed blocks of
 //!    [`SectionConfig::block_seconds`].
-//! 2. Each block becomes a vector of its max-normalised chroma and its z-scored timbre
-//!    (coefficients 1–11, each scaled by its standard deviation over the track, so loudness
-//!    alone does not dominate), and the self-similarity `S[i][j]` is the cosine similarity.
+//! 2. Each block becomes a vector of its max-normalised chroma and its timbre coefficients 1–11
+//!    (not the 0th, so that loudness alone does not dominate), every dimension z-scored over the
+//!    track's blocks, and the self-similarity `S[i][j]` is the cosine similarity. Z-scoring the
+//!    chroma matters: two non-negative chroma vectors share a large common offset, so their
+//!    cosine is rarely far below 1 and a change of harmony barely shows; centred on the track's
+//!    mean, the chroma contrasts as strongly as the timbre.
 //! 3. Novelty `N[i] = Σ_{a,b} K[a][b]·S[i+a][i+b]` with a Gaussian-tapered checkerboard kernel
 //!    `K` of half-width [`SectionConfig::kernel_seconds`] (Foote 2000); it peaks where the
 //!    music before and after differ.
@@ -185,27 +188,19 @@ pub fn section_boundaries(
         })
         .collect();
     let timbre: Vec<[f32; N_DIMS]> = frames.iter().map(|&(a, b)| mean_rows(&features.timbre, a, b)).collect();
-    let mut mean = [0.0f32; N_DIMS];
-    let mut sd = [0.0f32; N_DIMS];
-    for t in &timbre {
-        for j in 0..N_DIMS {
-            mean[j] += t[j] / n_blocks as f32;
-        }
-    }
-    for t in &timbre {
-        for j in 0..N_DIMS {
-            sd[j] += (t[j] - mean[j]).powi(2) / n_blocks as f32;
-        }
-    }
+    let chromas: Vec<[f32; N_DIMS]> =
+        frames.iter().map(|&(a, b)| normalize_max(mean_rows(&features.chroma, a, b))).collect();
+    let (t_mean, t_sd) = column_stats(&timbre);
+    let (c_mean, c_sd) = column_stats(&chromas);
     let dim = 2 * N_DIMS - 1;
     let vectors: Vec<Vec<f32>> = frames
         .iter()
         .zip(&timbre)
-        .map(|(&(a, b), t)| {
-            let c = normalize_max(mean_rows(&features.chroma, a, b));
+        .zip(&chromas)
+        .map(|((_, t), c)| {
             let mut v = Vec::with_capacity(dim);
-            v.extend_from_slice(&c);
-            v.extend((1..N_DIMS).map(|j| (t[j] - mean[j]) / (sd[j].sqrt() + EPS)));
+            v.extend((0..N_DIMS).map(|j| (c[j] - c_mean[j]) / (c_sd[j] + EPS)));
+            v.extend((1..N_DIMS).map(|j| (t[j] - t_mean[j]) / (t_sd[j] + EPS)));
             let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
             if norm > EPS {
                 v.iter_mut().for_each(|x| *x /= norm);
@@ -280,6 +275,24 @@ pub fn section_boundaries(
     let mut out = vec![(0.0, 1.0)];
     out.extend(kept.into_iter().map(|i| (edges[i], (novelty[i] / top).clamp(0.0, 1.0))));
     Ok(out)
+}
+
+/// Per-dimension mean and (population) standard deviation of `rows`.
+fn column_stats(rows: &[[f32; N_DIMS]]) -> ([f32; N_DIMS], [f32; N_DIMS]) {
+    let n = rows.len().max(1) as f32;
+    let mut mean = [0.0f32; N_DIMS];
+    for r in rows {
+        for (m, v) in mean.iter_mut().zip(r) {
+            *m += v / n;
+        }
+    }
+    let mut var = [0.0f32; N_DIMS];
+    for r in rows {
+        for ((s, v), m) in var.iter_mut().zip(r).zip(&mean) {
+            *s += (v - m).powi(2) / n;
+        }
+    }
+    (mean, var.map(f32::sqrt))
 }
 
 /// Builds the sections of a track of `duration` seconds.

@@ -156,6 +156,7 @@ fn main() {
     );
     // Concatenations of consecutive different tracks.
     let mut distances = Vec::new();
+    let (mut strongest_within, mut n_bounds) = (0usize, 0usize);
     for pair in parts.windows(2) {
         let (ref ida, ref a) = pair[0];
         let (ref idb, ref b) = pair[1];
@@ -171,6 +172,16 @@ fn main() {
             .map(|s| (s.start - join).abs())
             .fold(f64::INFINITY, f64::min);
         println!("join {ida} | {idb}: nearest section boundary {d:.2} s from the join");
+        // The most confident boundary alone (more boundaries cannot help this one).
+        let bounds = &r.timeline.as_ref().expect("timeline").sections[1..];
+        n_bounds += bounds.len();
+        if bounds
+            .iter()
+            .max_by(|p, q| p.confidence.total_cmp(&q.confidence))
+            .is_some_and(|s| (s.start - join).abs() <= 1.0)
+        {
+            strongest_within += 1;
+        }
         if d > 1.0 {
             let starts: Vec<String> = r.timeline.as_ref().expect("timeline").sections[1..]
                 .iter()
@@ -182,4 +193,9 @@ fn main() {
     }
     let within = distances.iter().filter(|&&d| d <= 1.0).count();
     println!("joins with a boundary within 1 s: {within}/{}", distances.len());
+    println!(
+        "joins whose most confident boundary is within 1 s: {strongest_within}/{}; boundaries per concatenation: {:.2}",
+        distances.len(),
+        n_bounds as f64 / distances.len().max(1) as f64
+    );
 }
