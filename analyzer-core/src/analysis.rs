@@ -668,6 +668,9 @@ fn finish(
     let y = &decoded.samples;
     let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
+    // Spoken word has pitch but no key (the descriptors ran after the key, with its mode).
+    let speech = config.stages.contains(Stage::Descriptors) && desc.speechiness > config.key.max_speechiness;
+    let key = if speech && config.stages.contains(Stage::Key) { KeyEstimate::NONE } else { key };
     let features = AudioFeatures {
         duration_ms,
         tempo: rhythm.tempo,
@@ -731,8 +734,12 @@ fn timeline(
         time_signature: features.time_signature,
         time_signature_confidence: features.time_signature_confidence,
     };
+    // A track with no key because it is speech gives its sections none either.
+    let speech = features.key < 0
+        && config.stages.contains(Stage::Descriptors)
+        && features.speechiness > config.key.max_speechiness;
     let key_of = |chroma: &[[f32; structure::N_DIMS]]| {
-        let k = tonal::key_from_chroma(chroma, frames.frame_rate, &config.key);
+        let k = if speech { KeyEstimate::NONE } else { tonal::key_from_chroma(chroma, frames.frame_rate, &config.key) };
         SectionKey { key: k.key, key_confidence: k.key_confidence, mode: k.mode, mode_confidence: k.mode_confidence }
     };
     let sections = structure::sections(&frames, &section_rhythm, duration, &config.structure.sections, &key_of)?;

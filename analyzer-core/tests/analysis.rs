@@ -292,3 +292,25 @@ fn analyze_paths_keeps_input_order_and_reports_each_failure() {
     assert!(results[1].is_err() && results[3].is_err());
     assert_eq!(results[3].as_ref().unwrap_err().kind(), analyzer_core::ErrorKind::NotFound);
 }
+
+/// Spoken word has pitch but no key: the espeak-ng speech fixture gets key −1 with zero
+/// confidences, and so do its sections; the music fixture keeps its key, and with the gate
+/// disabled (`max_speechiness` 1) the speech gets a key again.
+#[test]
+fn speech_has_no_key() {
+    let dir = testdata().join("descriptors");
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap();
+    let speech = analyzer.analyze_path(dir.join("desc_speech.flac")).unwrap();
+    assert!(speech.features.speechiness > 0.66, "{:?}", speech.features);
+    assert_eq!((speech.features.key, speech.features.key_confidence, speech.features.mode_confidence), (-1, 0.0, 0.0));
+    assert!(speech.timeline.as_ref().unwrap().sections.iter().all(|s| s.key == -1));
+    let music = analyzer.analyze_path(dir.join("desc_music.flac")).unwrap();
+    assert!(music.features.key >= 0, "{:?}", music.features);
+    let mut cfg = AnalysisConfig::default();
+    cfg.key.max_speechiness = 1.0;
+    let ungated = Analyzer::new(cfg).unwrap().analyze_path(dir.join("desc_speech.flac")).unwrap();
+    assert!(ungated.features.key >= 0, "{:?}", ungated.features);
+    let mut cfg = AnalysisConfig::default();
+    cfg.key.max_speechiness = 1.5;
+    assert!(matches!(Analyzer::new(cfg), Err(analyzer_core::AnalyzerError::InvalidParameter { .. })));
+}

@@ -79,6 +79,9 @@ pub const DEFAULT_RELATIVE_MARGIN: f32 = 0.0;
 pub const DEFAULT_KEY_MARGIN_SCALE: f32 = 0.1;
 /// Default margin scale of the mode confidence.
 pub const DEFAULT_MODE_MARGIN_SCALE: f32 = 0.1;
+/// Default speechiness above which a track has no key: Spotify's documented threshold for
+/// tracks "probably made entirely of spoken words".
+pub const DEFAULT_MAX_SPEECHINESS: f32 = 0.66;
 
 /// How the magnitude spectrum is prepared before peak picking.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -159,6 +162,10 @@ pub struct KeyConfig {
     pub key_margin_scale: f32,
     /// Correlation margin giving a mode confidence of `1 − 1/e` times the strength (> 0).
     pub mode_margin_scale: f32,
+    /// When the descriptor stage runs too and the track's speechiness exceeds this, the key is
+    /// −1 with zero confidences: spoken word has pitch but no key. In [0, 1]; 1 disables. Only
+    /// used by [`crate::analysis`], which has both.
+    pub max_speechiness: f32,
 }
 
 impl Default for KeyConfig {
@@ -190,6 +197,7 @@ impl Default for KeyConfig {
             relative_margin: DEFAULT_RELATIVE_MARGIN,
             key_margin_scale: DEFAULT_KEY_MARGIN_SCALE,
             mode_margin_scale: DEFAULT_MODE_MARGIN_SCALE,
+            max_speechiness: DEFAULT_MAX_SPEECHINESS,
         }
     }
 }
@@ -222,6 +230,9 @@ impl KeyConfig {
         check::positive_f32("segment_seconds", self.segment_seconds)?;
         if !(-1.0..=1.0).contains(&self.min_strength) {
             return Err(AnalyzerError::invalid("min_strength", "must be in [-1, 1]"));
+        }
+        if !(0.0..=1.0).contains(&self.max_speechiness) {
+            return Err(AnalyzerError::invalid("max_speechiness", "must be in [0, 1]"));
         }
         if !(self.min_tonalness.is_finite() && self.min_tonalness >= 0.0) {
             return Err(AnalyzerError::invalid("min_tonalness", "must be finite and >= 0"));
