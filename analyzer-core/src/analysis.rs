@@ -668,9 +668,12 @@ fn finish(
     let y = &decoded.samples;
     let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
-    // Spoken word has pitch but no key (the descriptors ran after the key, with its mode).
-    let speech = config.stages.contains(Stage::Descriptors) && desc.speechiness > config.key.max_speechiness;
-    let key = if speech && config.stages.contains(Stage::Key) { KeyEstimate::NONE } else { key };
+    // Spoken word has pitch but no key (the descriptors ran after the key, with its mode); its
+    // sections get none either.
+    let speech_without_key = config.stages.contains(Stage::Key)
+        && config.stages.contains(Stage::Descriptors)
+        && desc.speechiness > config.key.max_speechiness;
+    let key = if speech_without_key { KeyEstimate::NONE } else { key };
     let features = AudioFeatures {
         duration_ms,
         tempo: rhythm.tempo,
@@ -690,7 +693,11 @@ fn finish(
         liveness: desc.liveness,
         valence: desc.valence,
     };
-    let timeline = if config.timeline { Some(timeline(y, sr, rhythm, &features, config, frames)?) } else { None };
+    let timeline = if config.timeline {
+        Some(timeline(y, sr, rhythm, &features, speech_without_key, config, frames)?)
+    } else {
+        None
+    };
     let track = TrackInfo {
         num_samples: y.len(),
         analysis_sample_rate: sr,
@@ -703,12 +710,14 @@ fn finish(
     Ok(TrackAnalysis { track, features, stages: config.stages, timeline })
 }
 
-/// Segments, sections and fades on top of the rhythm.
+/// Segments, sections and fades on top of the rhythm; `speech_without_key` (the track is spoken
+/// word, see [`crate::tonal::KeyConfig::max_speechiness`]) gives every section key −1.
 fn timeline(
     y: &[f32],
     sr: u32,
     rhythm: Rhythm,
     features: &AudioFeatures,
+    speech_without_key: bool,
     config: &AnalysisConfig,
     planned: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<Timeline> {
@@ -734,12 +743,12 @@ fn timeline(
         time_signature: features.time_signature,
         time_signature_confidence: features.time_signature_confidence,
     };
-    // A track with no key because it is speech gives its sections none either.
-    let speech = features.key < 0
-        && config.stages.contains(Stage::Descriptors)
-        && features.speechiness > config.key.max_speechiness;
     let key_of = |chroma: &[[f32; structure::N_DIMS]]| {
-        let k = if speech { KeyEstimate::NONE } else { tonal::key_from_chroma(chroma, frames.frame_rate, &config.key) };
+        let k = if speech_without_key {
+            KeyEstimate::NONE
+        } else {
+            tonal::key_from_chroma(chroma, frames.frame_rate, &config.key)
+        };
         SectionKey { key: k.key, key_confidence: k.key_confidence, mode: k.mode, mode_confidence: k.mode_confidence }
     };
     let sections = structure::sections(&frames, &section_rhythm, duration, &config.structure.sections, &key_of)?;

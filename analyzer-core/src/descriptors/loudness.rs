@@ -305,32 +305,26 @@ pub struct LoudnessStats {
     pub gated_blocks: usize,
 }
 
-/// The two K-weighting stages of BS.1770-4, Table 1, re-derived for any rate.
-trait KWeighting {
-    fn shelf(sr: f64) -> Self;
-    fn rlb(sr: f64) -> Self;
-}
-
-impl KWeighting for Biquad {
-    fn shelf(sr: f64) -> Self {
-        let k = (PI * SHELF_F0_HZ / sr).tan();
-        let vh = 10f64.powf(SHELF_GAIN_DB / 20.0);
-        let vb = vh.powf(SHELF_VB_EXPONENT);
-        let a0 = 1.0 + k / SHELF_Q + k * k;
-        Self {
-            b: [(vh + vb * k / SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / SHELF_Q + k * k) / a0],
-            a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / SHELF_Q + k * k) / a0],
-        }
-    }
-
-    fn rlb(sr: f64) -> Self {
-        let k = (PI * RLB_F0_HZ / sr).tan();
-        let a0 = 1.0 + k / RLB_Q + k * k;
-        Self { b: [1.0, -2.0, 1.0], a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / RLB_Q + k * k) / a0] }
+/// The K-weighting's first stage (BS.1770-4, Table 1, re-derived for any rate): the high shelf.
+fn shelf(sr: f64) -> Biquad {
+    let k = (PI * SHELF_F0_HZ / sr).tan();
+    let vh = 10f64.powf(SHELF_GAIN_DB / 20.0);
+    let vb = vh.powf(SHELF_VB_EXPONENT);
+    let a0 = 1.0 + k / SHELF_Q + k * k;
+    Biquad {
+        b: [(vh + vb * k / SHELF_Q + k * k) / a0, 2.0 * (k * k - vh) / a0, (vh - vb * k / SHELF_Q + k * k) / a0],
+        a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / SHELF_Q + k * k) / a0],
     }
 }
 
-/// Per-channel filter memory (transposed direct form II, two stages) and true-peak history.
+/// The K-weighting's second stage: the RLB high-pass.
+fn rlb(sr: f64) -> Biquad {
+    let k = (PI * RLB_F0_HZ / sr).tan();
+    let a0 = 1.0 + k / RLB_Q + k * k;
+    Biquad { b: [1.0, -2.0, 1.0], a: [2.0 * (k * k - 1.0) / a0, (1.0 - k / RLB_Q + k * k) / a0] }
+}
+
+/// Per-channel filter memory (direct form I, two stages) and true-peak history.
 #[derive(Debug, Clone)]
 struct ChannelState {
     filter: BiquadState,
@@ -390,7 +384,7 @@ impl LoudnessMeter {
             })
             .collect();
         let mut meter = Self {
-            k_filter: [Biquad::shelf(srf), Biquad::rlb(srf)],
+            k_filter: [shelf(srf), rlb(srf)],
             oversample: config.true_peak && sr < TP_NATIVE_RATE_HZ,
             config,
             sr,
@@ -534,22 +528,16 @@ impl LoudnessMeter {
 }
 
 /// K-weights channel `c` of an interleaved chunk on its own (an odd channel out of the pairs
-/// [`crate::simd::biquad_cascade_pair`] handles) and adds its weighted square to `power[frame]`.
-/// and updates its sample peak. Non-finite samples count as 0; the same operations as the pair
+/// [`crate::simd::biquad_cascade_pair`] handles), adds its weighted square to `power[frame]` and
+/// updates its sample peak. Non-finite samples count as 0; the same operations as the pair
 /// kernel's scalar reference.
 fn k_weight_one(st: &mut ChannelState, stages: &[Biquad; 2], chunk: &[f32], n_ch: usize, c: usize, power: &mut [f64]) {
     for (p, frame) in power.iter_mut().zip(chunk.chunks_exact(n_ch)) {
         let v = frame[c];
         let v = if v.is_finite() { v } else { 0.0 };
         st.peak = st.peak.max(v.abs());
-        let mut v = f64::from(v);
-        for (q, m) in stages.iter().zip(st.filter.stage.iter_mut()) {
-            let [x1, x2, y1, y2] = *m;
-            let y = q.b[0] * v + q.b[1] * x1 + q.b[2] * x2 - q.a[1] * y2 - q.a[0] * y1;
-            *m = [v, x1, y, y1];
-            v = y;
-        }
-        *p += st.weight * v * v;
+        let y = st.filter.push(stages, f64::from(v));
+        *p += st.weight * y * y;
     }
 }
 
@@ -678,8 +666,8 @@ mod tests {
 
     #[test]
     fn coefficients_match_table_1_at_48k() {
-        let s = Biquad::shelf(48_000.0);
-        let r = Biquad::rlb(48_000.0);
+        let s = shelf(48_000.0);
+        let r = rlb(48_000.0);
         let close = |a: f64, b: f64| (a - b).abs() < 1e-6;
         assert!(close(s.b[0], 1.535_124_859_586_97) && close(s.b[1], -2.691_696_189_406_38));
         assert!(close(s.b[2], 1.198_392_810_852_85) && close(s.a[0], -1.690_659_293_182_41));

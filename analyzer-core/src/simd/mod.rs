@@ -144,6 +144,23 @@ pub struct BiquadState {
     pub stage: [[f64; 4]; 2],
 }
 
+impl BiquadState {
+    /// Feeds one sample through the cascade and returns the second stage's output. Each stage
+    /// computes `y[n] = b₀x[n] + b₁x[n−1] + b₂x[n−2] − a₂y[n−2] − a₁y[n−1]`, left to right: the
+    /// scalar definition [`biquad_cascade_pair`] reproduces bit for bit.
+    #[inline(always)]
+    pub fn push(&mut self, stages: &[Biquad; 2], x: f64) -> f64 {
+        let mut v = x;
+        for (q, m) in stages.iter().zip(self.stage.iter_mut()) {
+            let [x1, x2, y1, y2] = *m;
+            let y = q.b[0] * v + q.b[1] * x1 + q.b[2] * x2 - q.a[1] * y2 - q.a[0] * y1;
+            *m = [v, x1, y, y1];
+            v = y;
+        }
+        v
+    }
+}
+
 /// Runs two biquads in cascade over channels `first` and `first + 1` of the interleaved
 /// `x` (`n_ch` channels per frame), adds `weights[c]·y_c[i]²` to `power[i]` for each of the two
 /// channels in order, for `i < min(power.len(), x.len() / n_ch)`, and raises `peaks[c]` to the

@@ -71,8 +71,7 @@ pub fn fir_abs_max(x: &[f32], taps: &[f32]) -> f32 {
 
 /// Two biquads in cascade over channel `first + c` (`c` = 0, 1) of an interleaved signal,
 /// adding `weights[c]·y²` to `power[i]`, channel 0 first, and raising `peaks[c]` to the largest
-/// `|x|`. Non-finite samples count as 0. Direct form I in `f64`:
-/// `y[n] = b₀x[n] + b₁x[n−1] + b₂x[n−2] − a₂y[n−2] − a₁y[n−1]`, evaluated left to right.
+/// `|x|`. Non-finite samples count as 0. Direct form I in `f64` ([`super::BiquadState::push`]).
 #[allow(clippy::too_many_arguments)]
 pub fn biquad_cascade_pair(
     stages: &[super::Biquad; 2],
@@ -93,14 +92,8 @@ pub fn biquad_cascade_pair(
             let v = x[i * n_ch + first + c];
             let v = if v.is_finite() { v } else { 0.0 };
             peaks[c] = peaks[c].max(v.abs());
-            let mut v = f64::from(v);
-            for (q, m) in stages.iter().zip(st.stage.iter_mut()) {
-                let [x1, x2, y1, y2] = *m;
-                let y = q.b[0] * v + q.b[1] * x1 + q.b[2] * x2 - q.a[1] * y2 - q.a[0] * y1;
-                *m = [v, x1, y, y1];
-                v = y;
-            }
-            *p += weights[c] * v * v;
+            let y = st.push(stages, f64::from(v));
+            *p += weights[c] * y * y;
         }
     }
 }
