@@ -674,6 +674,9 @@ fn finish(
         && config.stages.contains(Stage::Descriptors)
         && desc.speechiness > config.key.max_speechiness;
     let key = if speech_without_key { KeyEstimate::NONE } else { key };
+    // A track the key stage found atonal (drums, noise, speech) has atonal sections too: a
+    // section's key comes from its chroma alone, without the audio evidence of tonality.
+    let without_key = config.stages.contains(Stage::Key) && key.key == tonal::NO_KEY;
     let features = AudioFeatures {
         duration_ms,
         tempo: rhythm.tempo,
@@ -693,11 +696,8 @@ fn finish(
         liveness: desc.liveness,
         valence: desc.valence,
     };
-    let timeline = if config.timeline {
-        Some(timeline(y, sr, rhythm, &features, speech_without_key, config, frames)?)
-    } else {
-        None
-    };
+    let timeline =
+        if config.timeline { Some(timeline(y, sr, rhythm, &features, without_key, config, frames)?) } else { None };
     let track = TrackInfo {
         num_samples: y.len(),
         analysis_sample_rate: sr,
@@ -710,14 +710,15 @@ fn finish(
     Ok(TrackAnalysis { track, features, stages: config.stages, timeline })
 }
 
-/// Segments, sections and fades on top of the rhythm; `speech_without_key` (the track is spoken
-/// word, see [`crate::tonal::KeyConfig::max_speechiness`]) gives every section key −1.
+/// Segments, sections and fades on top of the rhythm; `without_key` (the key stage gave the
+/// track key −1: atonal, or spoken word, see [`crate::tonal::KeyConfig::max_speechiness`])
+/// gives every section key −1.
 fn timeline(
     y: &[f32],
     sr: u32,
     rhythm: Rhythm,
     features: &AudioFeatures,
-    speech_without_key: bool,
+    without_key: bool,
     config: &AnalysisConfig,
     planned: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<Timeline> {
@@ -744,7 +745,7 @@ fn timeline(
         time_signature_confidence: features.time_signature_confidence,
     };
     let key_of = |chroma: &[[f32; structure::N_DIMS]]| {
-        let k = if speech_without_key {
+        let k = if without_key {
             KeyEstimate::NONE
         } else {
             tonal::key_from_chroma(chroma, frames.frame_rate, &config.key)

@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+#[path = "support/signals.rs"]
+mod signals;
+
 use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioFeatures, Stage, Stages, TrackAnalysis};
 
 fn testdata() -> PathBuf {
@@ -313,4 +316,15 @@ fn speech_has_no_key() {
     let mut cfg = AnalysisConfig::default();
     cfg.key.max_speechiness = 1.5;
     assert!(matches!(Analyzer::new(cfg), Err(analyzer_core::AnalyzerError::InvalidParameter { .. })));
+}
+
+#[test]
+fn drums_only_have_no_key_and_keep_their_tempo() {
+    let sr = 44100;
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap();
+    let drums = analyzer.analyze_samples(&signals::drum_machine(30.0, sr), sr, 1).unwrap();
+    let f = &drums.features;
+    assert_eq!((f.key, f.key_confidence, f.mode_confidence), (-1, 0.0, 0.0), "{f:?}");
+    assert!(drums.timeline.as_ref().unwrap().sections.iter().all(|s| s.key == -1));
+    assert!((f.tempo - 120.0).abs() < 2.0 && f.tempo_confidence > 0.0, "{f:?}");
 }

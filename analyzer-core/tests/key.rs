@@ -7,6 +7,10 @@ use analyzer_core::tonal::{
     pitch_vectors,
 };
 
+#[path = "support/signals.rs"]
+mod signals;
+use signals::{drum_machine, xorshift_noise};
+
 const SR: u32 = 22050;
 /// Partials per synthesized note and their amplitude decay (a bright, piano-like tone).
 const N_PARTIALS: usize = 6;
@@ -141,18 +145,6 @@ fn detuned_cadence_is_still_found() {
     assert_key(estimate_key(&shifted, SR, &KeyConfig::default()).unwrap(), 7, MINOR, "detuned");
 }
 
-fn xorshift_noise(n: usize, amp: f32, seed: u32) -> Vec<f32> {
-    let mut s = seed;
-    (0..n)
-        .map(|_| {
-            s ^= s << 13;
-            s ^= s >> 17;
-            s ^= s << 5;
-            amp * (s as f32 / u32::MAX as f32 - 0.5)
-        })
-        .collect()
-}
-
 #[test]
 fn atonal_inputs_give_no_key_with_low_confidence() {
     let cfg = KeyConfig::default();
@@ -177,6 +169,7 @@ fn atonal_inputs_give_no_key_with_low_confidence() {
         ("constant", vec![0.25; n]),
         ("white noise", xorshift_noise(n, 0.5, 12345)),
         ("click track", clicks),
+        ("drum machine", drum_machine(20.0, SR)),
         ("nan", vec![f32::NAN; n]),
         ("inf", vec![f32::INFINITY; 1000]),
     ];

@@ -12,7 +12,9 @@
 //!    correlation), so that a modulation or a long intro does not decide the global key.
 //! 4. **No key.** When the salience-weighted profile is empty, its best correlation is below
 //!    [`super::KeyConfig::min_strength`], the track's tonalness is below
-//!    [`super::KeyConfig::min_tonalness`] or its tuning concentration below
+//!    [`super::KeyConfig::min_tonalness`], its sustained tonalness (tonal energy held over
+//!    neighbouring frames, which drum hits lack) below
+//!    [`super::KeyConfig::min_sustained_tonalness`] or its tuning concentration below
 //!    [`super::KeyConfig::min_tuning_concentration`], the key is `−1` with confidence 0.
 //! 5. **Confidences.** Relative and parallel keys share most of their pitch classes, so the
 //!    two confusions are measured separately. The *key* confidence grows with the margin
@@ -28,6 +30,8 @@
 //! - E. Gómez, "Tonal description of music audio signals", PhD thesis, UPF, 2006 (key from
 //!   the HPCP by profile correlation; strength as confidence).
 //! - Á. Faraldo et al., "Key estimation in electronic dance music", ECIR 2016.
+//! - D. FitzGerald, "Harmonic/percussive separation using median filtering", DAFx 2010 (the
+//!   three-frame median behind the sustained tonalness).
 //! - K. Noland, M. Sandler, "Signal processing parameters for tonality estimation", AES 122,
 //!   2007 (relative/parallel confusions and the effect of frame weighting).
 
@@ -152,6 +156,7 @@ pub(crate) struct DecisionParams {
     pub frames_per_segment: usize,
     pub min_strength: f32,
     pub min_tonalness: f32,
+    pub min_sustained_tonalness: f32,
     pub min_tuning_concentration: f32,
     pub key_margin_scale: f32,
     pub mode_margin_scale: f32,
@@ -187,13 +192,30 @@ fn argmax(x: &[f32]) -> usize {
     best
 }
 
+/// What the audio says about a track's tonality (see [`super::TonalFrames`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct TonalEvidence {
+    pub tonalness: f32,
+    pub sustained_tonalness: f32,
+    pub tuning_concentration: f32,
+}
+
+impl TonalEvidence {
+    /// Whether any measure is below its threshold in `p` (NaN counts as below).
+    fn is_atonal(&self, p: &DecisionParams) -> bool {
+        !(self.tonalness >= p.min_tonalness
+            && self.sustained_tonalness >= p.min_sustained_tonalness
+            && self.tuning_concentration >= p.min_tuning_concentration)
+    }
+}
+
 /// Decides key and mode from per-frame pitch-class vectors and their salience weights.
-/// `tonal` is the track's `(tonalness, tuning concentration)` when known (audio input),
-/// `None` otherwise; `bass` the per-frame bass pitch-class vectors when known.
+/// `tonal` is the track's tonal evidence when known (audio input), `None` otherwise; `bass`
+/// the per-frame bass pitch-class vectors when known.
 pub(crate) fn decide(
     frames: &[[f32; PITCH_CLASSES]],
     weights: &[f32],
-    tonal: Option<(f32, f32)>,
+    tonal: Option<TonalEvidence>,
     bass: Option<&[[f32; PITCH_CLASSES]]>,
     templates: &KeyTemplates,
     p: &DecisionParams,
@@ -220,7 +242,7 @@ pub(crate) fn decide(
         }
     }
     let strength = r[best];
-    let atonal = tonal.is_some_and(|(t, c)| !(t >= p.min_tonalness && c >= p.min_tuning_concentration));
+    let atonal = tonal.is_some_and(|e| e.is_atonal(p));
     if strength < p.min_strength || atonal {
         return KeyEstimate { strength: 0.0, ..KeyEstimate::NONE };
     }
@@ -281,6 +303,7 @@ mod tests {
             frames_per_segment: 4,
             min_strength: 0.3,
             min_tonalness: 0.0,
+            min_sustained_tonalness: 0.0,
             min_tuning_concentration: 0.0,
             key_margin_scale: 0.1,
             mode_margin_scale: 0.1,
@@ -339,14 +362,21 @@ mod tests {
         assert_eq!(decide(&[[f32::NAN; 12]; 3], &[1.0; 3], None, None, &t, &p), KeyEstimate::NONE);
         assert_eq!(decide(&[shaped(0, MAJOR); 3], &[0.0; 3], None, None, &t, &p), KeyEstimate::NONE);
         assert_eq!(decide(&[shaped(0, MAJOR); 3], &[f32::NAN; 3], None, None, &t, &p), KeyEstimate::NONE);
+        let ev = |tonalness, sustained_tonalness, tuning_concentration| {
+            Some(TonalEvidence { tonalness, sustained_tonalness, tuning_concentration })
+        };
+        let clear = |veto: &DecisionParams, e| decide(&[shaped(0, MAJOR); 3], &[1.0; 3], e, None, &t, veto).key;
         // Low tonalness vetoes a clear profile.
         let veto = DecisionParams { min_tonalness: 1.0, ..p };
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((0.5, 1.0)), None, &t, &veto).key, NO_KEY);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((f32::NAN, 1.0)), None, &t, &veto).key, NO_KEY);
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((2.0, 1.0)), None, &t, &veto).key, 0);
-        // So does a low tuning concentration.
+        assert_eq!(clear(&veto, ev(0.5, 1.0, 1.0)), NO_KEY);
+        assert_eq!(clear(&veto, ev(f32::NAN, 1.0, 1.0)), NO_KEY);
+        assert_eq!(clear(&veto, ev(2.0, 1.0, 1.0)), 0);
+        // So do a low sustained tonalness and a low tuning concentration.
+        let veto = DecisionParams { min_sustained_tonalness: 0.2, ..p };
+        assert_eq!(clear(&veto, ev(1.0, 0.1, 1.0)), NO_KEY);
+        assert_eq!(clear(&veto, ev(1.0, 0.3, 1.0)), 0);
         let veto = DecisionParams { min_tuning_concentration: 0.5, ..p };
-        assert_eq!(decide(&[shaped(0, MAJOR); 3], &[1.0; 3], Some((1.0, 0.1)), None, &t, &veto).key, NO_KEY);
+        assert_eq!(clear(&veto, ev(1.0, 1.0, 0.1)), NO_KEY);
     }
 
     #[test]

@@ -46,22 +46,43 @@ pub fn whiten_in_place(magnitude: &mut [f32], half_width: usize, floor: f32, pre
     }
 }
 
-/// The energy `Σ X[k]²` over `band` and the part of it in bins whose whitened value
-/// `X[k] / max(local mean, floor)` is at least `ratio` — the same test as
-/// [`whiten_in_place`] followed by a threshold, without writing the whitened spectrum.
-/// Returns `(tonal, total)`; non-finite bins count as zero.
+/// Energies of one frame over a band, from [`tonal_energy`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TonalEnergy {
+    /// `Σ X[k]²` over the band.
+    pub total: f64,
+    /// The part of `total` in *tonal* bins: whitened value `X[k] / max(local mean, floor)` at
+    /// least `ratio`.
+    pub tonal: f64,
+    /// `Σ S[k]²` over tonal bins whose *sustained* magnitude `S[k] = min(X[k], max(P[k], N[k]))`
+    /// (`P`, `N`: the previous and next frames) is itself at least `ratio` times the local mean:
+    /// the tonal energy that a neighbouring frame holds too. `S` is the three-frame median
+    /// `median(P[k], X[k], N[k])` clipped to `X[k]`, the horizontal median filter of
+    /// harmonic/percussive separation (Fitzgerald 2010): a drum's pitched ring dies within a
+    /// frame, a note does not.
+    pub sustained: f64,
+}
+
+/// The band energies of `magnitude` ([`TonalEnergy`]): the same test as [`whiten_in_place`]
+/// followed by a threshold, without writing the whitened spectrum. `neighbours` are the
+/// previous and next frames' magnitudes (`None` for a missing frame, read as zeros).
+/// Non-finite bins count as zero.
+///
+/// # References
+/// - D. FitzGerald, "Harmonic/percussive separation using median filtering", DAFx 2010.
 pub fn tonal_energy(
     magnitude: &[f32],
+    neighbours: [Option<&[f32]>; 2],
     band: std::ops::Range<usize>,
     half_width: usize,
     floor: f32,
     ratio: f32,
     prefix: &mut Vec<f64>,
-) -> (f64, f64) {
+) -> TonalEnergy {
     let n = magnitude.len();
     let (lo, hi) = (band.start.min(n), band.end.min(n));
     if lo >= hi {
-        return (0.0, 0.0);
+        return TonalEnergy::default();
     }
     let ext_lo = lo.saturating_sub(half_width);
     let ext_hi = (hi + half_width).min(n);
@@ -74,7 +95,11 @@ pub fn tonal_energy(
     }
     let floor = f64::from(if floor.is_finite() && floor > 0.0 { floor } else { f32::MIN_POSITIVE });
     let ratio = f64::from(ratio);
-    let (mut tonal, mut total) = (0.0f64, 0.0f64);
+    let finite_at = |row: Option<&[f32]>, k: usize| match row.and_then(|r| r.get(k)) {
+        Some(&v) if v.is_finite() => f64::from(v),
+        _ => 0.0,
+    };
+    let mut out = TonalEnergy::default();
     for k in lo..hi {
         let v = magnitude[k];
         if !v.is_finite() {
@@ -83,12 +108,16 @@ pub fn tonal_energy(
         let (a, b) = (k.saturating_sub(half_width).max(ext_lo), (k + half_width + 1).min(ext_hi));
         let mean = ((prefix[b - ext_lo] - prefix[a - ext_lo]) / (b - a) as f64).max(floor);
         let v = f64::from(v);
-        total += v * v;
+        out.total += v * v;
         if v >= ratio * mean {
-            tonal += v * v;
+            out.tonal += v * v;
+            let held = v.min(finite_at(neighbours[0], k).max(finite_at(neighbours[1], k)));
+            if held >= ratio * mean {
+                out.sustained += held * held;
+            }
         }
     }
-    (tonal, total)
+    out
 }
 
 #[cfg(test)]
@@ -148,12 +177,39 @@ mod tests {
                 want_t += e;
             }
         }
-        let (t, all) = tonal_energy(&x, 40..250, 7, 1e-6, 3.0, &mut buf);
-        assert!((t - want_t).abs() < 1e-6 * want_all && (all - want_all).abs() < 1e-6 * want_all);
-        assert!(t > 0.0 && t < all);
-        assert_eq!(tonal_energy(&x, 250..40, 7, 1e-6, 3.0, &mut buf), (0.0, 0.0));
-        assert_eq!(tonal_energy(&[], 0..10, 7, 1e-6, 3.0, &mut buf), (0.0, 0.0));
-        assert_eq!(tonal_energy(&[0.0; 50], 0..50, 3, 1e-6, 3.0, &mut buf), (0.0, 0.0));
+        let e = tonal_energy(&x, [Some(&x), None], 40..250, 7, 1e-6, 3.0, &mut buf);
+        assert!((e.tonal - want_t).abs() < 1e-6 * want_all && (e.total - want_all).abs() < 1e-6 * want_all);
+        assert!(e.tonal > 0.0 && e.tonal < e.total);
+        // The same frame on both sides: everything tonal is sustained.
+        assert_eq!(e.sustained, e.tonal);
+        let zero = TonalEnergy::default();
+        assert_eq!(tonal_energy(&x, [None, None], 250..40, 7, 1e-6, 3.0, &mut buf), zero);
+        assert_eq!(tonal_energy(&[], [None, None], 0..10, 7, 1e-6, 3.0, &mut buf), zero);
+        assert_eq!(tonal_energy(&[0.0; 50], [None, None], 0..50, 3, 1e-6, 3.0, &mut buf), zero);
+    }
+
+    #[test]
+    fn sustained_energy_needs_a_neighbour_holding_the_peak() {
+        let mut buf = Vec::new();
+        let mut frame = vec![0.01f32; 200];
+        frame[100] = 10.0;
+        // No neighbours (a lone hit): tonal but not sustained.
+        let lone = tonal_energy(&frame, [None, None], 0..200, 10, 1e-6, 3.0, &mut buf);
+        assert!(lone.tonal > 99.0 && lone.sustained == 0.0, "{lone:?}");
+        // A neighbour holding half the peak: sustained at the held magnitude.
+        let mut half = vec![0.01f32; 200];
+        half[100] = 5.0;
+        let held = tonal_energy(&frame, [None, Some(&half)], 0..200, 10, 1e-6, 3.0, &mut buf);
+        assert!((held.sustained - 25.0).abs() < 1e-6, "{held:?}");
+        // A neighbour louder than the frame does not raise it above the frame's own energy;
+        // non-finite or short neighbours read as zero.
+        let loud = vec![100.0f32; 200];
+        let capped = tonal_energy(&frame, [Some(&loud), None], 0..200, 10, 1e-6, 3.0, &mut buf);
+        assert_eq!(capped.sustained, capped.tonal);
+        let junk = [f32::NAN; 200];
+        let short = [10.0f32; 50];
+        let none = tonal_energy(&frame, [Some(&junk), Some(&short)], 0..200, 10, 1e-6, 3.0, &mut buf);
+        assert_eq!(none.sustained, 0.0);
     }
 
     #[test]

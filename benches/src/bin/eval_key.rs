@@ -100,6 +100,7 @@ fn apply(cfg: &mut KeyConfig, spec: &str) -> Result<(), String> {
             "bass_fmax" => cfg.bass_fmax = f()?,
             "relative_margin" => cfg.relative_margin = f()?,
             "min_tuning_concentration" => cfg.min_tuning_concentration = f()?,
+            "min_sustained_tonalness" => cfg.min_sustained_tonalness = f()?,
             _ => return Err(format!("unknown field {k}")),
         }
     }
@@ -169,13 +170,14 @@ fn main() {
             key_seconds[i] += t0.elapsed().as_secs_f64();
             if std::env::var_os("KEY_DEBUG").is_some() && i == 0 {
                 eprintln!(
-                    "{id:<40} gt {:<9} est {:<9} r {:.3} kc {:.2} mc {:.2} tonal {:.2} conc {:.3} tuning {:+.2}",
+                    "{id:<40} gt {:<9} est {:<9} r {:.3} kc {:.2} mc {:.2} tonal {:.2} sust {:.3} conc {:.3} tuning {:+.2}",
                     field(&v, "key").unwrap_or("-"),
                     est.name().unwrap_or_else(|| "none".into()),
                     est.strength,
                     est.key_confidence,
                     est.mode_confidence,
                     frames.tonalness,
+                    frames.sustained_tonalness,
                     frames.tuning_concentration,
                     frames.tuning
                 );
