@@ -17,6 +17,13 @@
 //!    music before and after differ.
 //! 4. Boundaries are local maxima of `N` at least [`SectionConfig::min_section_seconds`] apart
 //!    and above `mean + threshold·std` of `N`; confidence = peak height / highest peak.
+//! 5. A boundary inside or within [`SectionConfig::gap_snap_seconds`] of a silent gap (frames at or below
+//!    [`SectionConfig::silence_db`] for at least [`SectionConfig::min_silence_seconds`], sound
+//!    on both sides) is replaced by the nearest gap's two edges with its confidence: the gap
+//!    becomes a section of its own, as structure annotations mark it (SALAMI's "Silence").
+//!    The novelty alone puts one boundary where the two sides differ most — a pause between
+//!    two songs shows up where the second one starts, seconds after the first one stopped.
+//!    Gaps without a novelty boundary near them are rests, not structure.
 //!
 //! Per section, `loudness` is the power mean of the frame levels (dB); `tempo` is 60 / median
 //! inter-beat interval inside the section, with the track's tempo confidence scaled down by the
@@ -27,6 +34,8 @@
 //! - J. Foote, "Automatic audio segmentation using a measure of audio novelty", ICME 2000.
 //! - M. Müller, "Fundamentals of Music Processing", Springer 2015, ch. 4 (novelty-based
 //!   segmentation).
+//! - J. B. L. Smith et al., "Design and creation of a large-scale database of structural
+//!   annotations" (SALAMI), ISMIR 2011 (silence annotated as a section).
 
 use super::features::{FrameFeatures, N_DIMS, mean_rows, normalize_max};
 use crate::error::{AnalyzerError, Result, check};
@@ -41,6 +50,15 @@ pub const DEFAULT_BLOCK_SECONDS: f64 = 0.5;
 pub const DEFAULT_MIN_BEATS: usize = 16;
 /// Default peak threshold in standard deviations above the mean novelty.
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
+/// Default frame level at or below which a frame is silent, in dB (full scale = 0 dB): 5 dB
+/// above the frame features' floor, below the quietest passages of recorded music.
+pub const DEFAULT_SILENCE_DB: f32 = -55.0;
+/// Default shortest silent gap that makes a section of its own, in seconds (longer than the
+/// rests inside a phrase).
+pub const DEFAULT_MIN_SILENCE_SECONDS: f64 = 1.0;
+/// Default distance from a silent gap within which a boundary moves to the gap's edges, in
+/// seconds (the novelty marks a change within a beat block or two of where it happens).
+pub const DEFAULT_GAP_SNAP_SECONDS: f64 = 1.0;
 /// Width of the Gaussian taper relative to the kernel half-width.
 const TAPER_SIGMA: f32 = 0.5;
 /// Guard against division by zero.
@@ -61,6 +79,13 @@ pub struct SectionConfig {
     pub min_beats: usize,
     /// Peak threshold in standard deviations above the mean novelty.
     pub threshold: f32,
+    /// Frame level at or below which a frame is silent, in dB.
+    pub silence_db: f32,
+    /// Shortest silent gap inside the track that becomes a section of its own, in seconds.
+    pub min_silence_seconds: f64,
+    /// A boundary this close to a silent gap (or inside it) moves to the gap's edges, in
+    /// seconds (≥ 0).
+    pub gap_snap_seconds: f64,
 }
 
 impl Default for SectionConfig {
@@ -71,6 +96,9 @@ impl Default for SectionConfig {
             block_seconds: DEFAULT_BLOCK_SECONDS,
             min_beats: DEFAULT_MIN_BEATS,
             threshold: DEFAULT_THRESHOLD,
+            silence_db: DEFAULT_SILENCE_DB,
+            min_silence_seconds: DEFAULT_MIN_SILENCE_SECONDS,
+            gap_snap_seconds: DEFAULT_GAP_SNAP_SECONDS,
         }
     }
 }
@@ -87,6 +115,13 @@ impl SectionConfig {
         check::at_least("min_beats", self.min_beats, 2)?;
         if !self.threshold.is_finite() {
             return Err(AnalyzerError::invalid("threshold", "must be finite"));
+        }
+        if !self.silence_db.is_finite() {
+            return Err(AnalyzerError::invalid("silence_db", "must be finite"));
+        }
+        check::positive_f32("min_silence_seconds", self.min_silence_seconds as f32)?;
+        if !(self.gap_snap_seconds.is_finite() && self.gap_snap_seconds >= 0.0) {
+            return Err(AnalyzerError::invalid("gap_snap_seconds", "must be finite and >= 0"));
         }
         Ok(())
     }
@@ -274,7 +309,61 @@ pub fn section_boundaries(
     kept.sort_unstable();
     let mut out = vec![(0.0, 1.0)];
     out.extend(kept.into_iter().map(|i| (edges[i], (novelty[i] / top).clamp(0.0, 1.0))));
+    // 5. A novelty boundary at a silent gap becomes the gap's two edges.
+    let gaps = silent_gaps(features, config);
+    let mut moved: Vec<(usize, f32)> = Vec::new();
+    out.retain(|&(t, c)| {
+        let distance = |&(a, b): &(f64, f64)| if t < a { a - t } else { (t - b).max(0.0) };
+        let nearest = (0..gaps.len())
+            .filter(|&g| t > 0.0 && distance(&gaps[g]) <= config.gap_snap_seconds)
+            .min_by(|&g, &h| distance(&gaps[g]).total_cmp(&distance(&gaps[h])));
+        match nearest {
+            Some(g) => {
+                moved.push((g, c));
+                false
+            }
+            None => true,
+        }
+    });
+    for (g, c) in moved {
+        let (a, b) = gaps[g];
+        for edge in [a, b] {
+            match out.iter_mut().find(|(t, _)| *t == edge) {
+                Some(existing) => existing.1 = existing.1.max(c),
+                None => out.push((edge, c)),
+            }
+        }
+    }
+    out.sort_by(|p, q| p.0.total_cmp(&q.0));
     Ok(out)
+}
+
+/// The silent gaps `(start, end)` in seconds inside the track: runs of frames at or below
+/// `config.silence_db` lasting at least `config.min_silence_seconds`, with a louder frame
+/// before and after (silence at the start or end is a fade, not a section).
+fn silent_gaps(features: &FrameFeatures, config: &SectionConfig) -> Vec<(f64, f64)> {
+    let rate = f64::from(features.frame_rate);
+    if !(rate > 0.0) {
+        return Vec::new();
+    }
+    let levels = &features.loudness_db;
+    let mut gaps = Vec::new();
+    let mut i = 0;
+    while i < levels.len() {
+        if levels[i] > config.silence_db {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < levels.len() && levels[i] <= config.silence_db {
+            i += 1;
+        }
+        let (a, b) = (start as f64 / rate, i as f64 / rate);
+        if start > 0 && i < levels.len() && b - a >= config.min_silence_seconds {
+            gaps.push((a, b));
+        }
+    }
+    gaps
 }
 
 /// Per-dimension mean and (population) standard deviation of `rows`.
@@ -421,13 +510,59 @@ mod tests {
         assert_eq!(secs[0].confidence, 1.0);
         for w in secs.windows(2) {
             assert!((w[0].start + w[0].duration - w[1].start).abs() < 1e-9);
-            assert!(w[1].duration >= DEFAULT_MIN_SECTION_SECONDS - 1e-9);
+            // Only a silent gap may be shorter than the shortest section.
+            assert!(w[1].duration >= DEFAULT_MIN_SECTION_SECONDS - 1e-9 || w[1].loudness <= DEFAULT_SILENCE_DB);
         }
         let last = secs.last().unwrap();
         assert!((last.start + last.duration - duration).abs() < 1e-9);
         for s in secs {
             assert!(s.loudness.is_finite() && (0.0..=1.0).contains(&s.confidence));
         }
+    }
+
+    #[test]
+    fn a_silent_gap_is_a_section_of_its_own() {
+        // 20 s of a chord, 3 s of digital silence, 20 s of another chord: a boundary where the
+        // first part stops and one where the second starts, not only the latter.
+        let a = chord_part(&[261.6, 329.6, 392.0], 20.0, 4);
+        let b = chord_part(&[740.0, 932.3, 1108.7, 2217.5], 20.0, 5);
+        let gap_s = 3.0;
+        let mut y = a.clone();
+        y.extend(vec![0.0f32; (gap_s * SR as f32) as usize]);
+        y.extend_from_slice(&b);
+        let duration = y.len() as f64 / SR as f64;
+        let f = frame_features(&y, SR, &FrameFeatureConfig::default()).unwrap();
+        let beats: Vec<f64> = (0..86).map(|i| i as f64 * 0.5).collect();
+        let rhythm = SectionRhythm {
+            beats: &beats,
+            tempo: 120.0,
+            tempo_confidence: 0.9,
+            time_signature: 4,
+            time_signature_confidence: 0.8,
+        };
+        let secs = sections(&f, &rhythm, duration, &SectionConfig::default(), &no_key).unwrap();
+        let starts: Vec<f64> = secs.iter().map(|s| s.start).collect();
+        let tolerance = 0.1;
+        assert_eq!(secs.len(), 3, "{starts:?}");
+        assert!((starts[1] - 20.0).abs() < tolerance && (starts[2] - 23.0).abs() < tolerance, "{starts:?}");
+        assert!(secs[1].loudness <= DEFAULT_SILENCE_DB && secs[1].confidence == secs[2].confidence);
+        check_tiling(&secs, duration);
+        // Leading and trailing silence are fades, not sections; a gap shorter than the minimum
+        // is a rest.
+        let mut padded = vec![0.0f32; 3 * SR as usize];
+        padded.extend_from_slice(&a);
+        padded.extend(vec![0.0f32; 3 * SR as usize]);
+        let duration = padded.len() as f64 / SR as f64;
+        let f = frame_features(&padded, SR, &FrameFeatureConfig::default()).unwrap();
+        assert!(silent_gaps(&f, &SectionConfig::default()).is_empty());
+        let mut rest = a.clone();
+        rest.extend(vec![0.0f32; SR as usize / 2]);
+        rest.extend_from_slice(&a);
+        let duration = rest.len() as f64 / SR as f64;
+        let f = frame_features(&rest, SR, &FrameFeatureConfig::default()).unwrap();
+        assert!(silent_gaps(&f, &SectionConfig::default()).is_empty());
+        let secs = sections(&f, &rhythm, duration, &SectionConfig::default(), &no_key).unwrap();
+        assert!(secs.iter().all(|s| s.loudness > DEFAULT_SILENCE_DB));
     }
 
     #[test]
@@ -475,6 +610,9 @@ mod tests {
             SectionConfig { kernel_seconds: 0.0, ..Default::default() },
             SectionConfig { min_beats: 1, ..Default::default() },
             SectionConfig { threshold: f32::NAN, ..Default::default() },
+            SectionConfig { silence_db: f32::INFINITY, ..Default::default() },
+            SectionConfig { min_silence_seconds: 0.0, ..Default::default() },
+            SectionConfig { gap_snap_seconds: -1.0, ..Default::default() },
         ] {
             assert!(matches!(section_boundaries(&f, &[], 1.0, &cfg), Err(AnalyzerError::InvalidParameter { .. })));
         }
