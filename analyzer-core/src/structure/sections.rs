@@ -552,7 +552,6 @@ mod tests {
         let mut padded = vec![0.0f32; 3 * SR as usize];
         padded.extend_from_slice(&a);
         padded.extend(vec![0.0f32; 3 * SR as usize]);
-        let duration = padded.len() as f64 / SR as f64;
         let f = frame_features(&padded, SR, &FrameFeatureConfig::default()).unwrap();
         assert!(silent_gaps(&f, &SectionConfig::default()).is_empty());
         let mut rest = a.clone();
