@@ -310,12 +310,18 @@ pub fn section_boundaries(
     let mut out = vec![(0.0, 1.0)];
     out.extend(kept.into_iter().map(|i| (edges[i], (novelty[i] / top).clamp(0.0, 1.0))));
     // 5. A novelty boundary at a silent gap becomes the gap's two edges.
-    let gaps = silent_gaps(features, config);
+    Ok(snap_to_gaps(out, &silent_gaps(features, config), duration, config.gap_snap_seconds))
+}
+
+/// Replaces every boundary `(time, confidence)` after 0 that lies inside a gap or within `snap`
+/// seconds of one by the nearest gap's two edges, with its confidence (the larger one where
+/// boundaries meet), keeping edges strictly inside `(0, duration)`; returns them sorted.
+fn snap_to_gaps(mut bounds: Vec<(f64, f32)>, gaps: &[(f64, f64)], duration: f64, snap: f64) -> Vec<(f64, f32)> {
     let mut moved: Vec<(usize, f32)> = Vec::new();
-    out.retain(|&(t, c)| {
+    bounds.retain(|&(t, c)| {
         let distance = |&(a, b): &(f64, f64)| if t < a { a - t } else { (t - b).max(0.0) };
         let nearest = (0..gaps.len())
-            .filter(|&g| t > 0.0 && distance(&gaps[g]) <= config.gap_snap_seconds)
+            .filter(|&g| t > 0.0 && distance(&gaps[g]) <= snap)
             .min_by(|&g, &h| distance(&gaps[g]).total_cmp(&distance(&gaps[h])));
         match nearest {
             Some(g) => {
@@ -327,15 +333,16 @@ pub fn section_boundaries(
     });
     for (g, c) in moved {
         let (a, b) = gaps[g];
-        for edge in [a, b] {
-            match out.iter_mut().find(|(t, _)| *t == edge) {
+        // Frame times can reach the last sample: an edge at or past the end makes no section.
+        for edge in [a, b].into_iter().filter(|&t| t > 0.0 && t < duration) {
+            match bounds.iter_mut().find(|(t, _)| *t == edge) {
                 Some(existing) => existing.1 = existing.1.max(c),
-                None => out.push((edge, c)),
+                None => bounds.push((edge, c)),
             }
         }
     }
-    out.sort_by(|p, q| p.0.total_cmp(&q.0));
-    Ok(out)
+    bounds.sort_by(|p, q| p.0.total_cmp(&q.0));
+    bounds
 }
 
 /// The silent gaps `(start, end)` in seconds inside the track: runs of frames at or below
@@ -562,6 +569,20 @@ mod tests {
         assert!(silent_gaps(&f, &SectionConfig::default()).is_empty());
         let secs = sections(&f, &rhythm, duration, &SectionConfig::default(), &no_key).unwrap();
         assert!(secs.iter().all(|s| s.loudness > DEFAULT_SILENCE_DB));
+    }
+
+    #[test]
+    fn snapping_to_gaps_moves_near_boundaries_and_keeps_edges_inside_the_track() {
+        let gaps = [(10.0, 13.0), (30.0, 40.0)];
+        // 12.5 is inside the first gap, 13.8 within 1 s of it, 25.0 near neither; 39.0 is inside
+        // the second gap, whose end is the track's end (no section can start there).
+        let bounds = vec![(0.0, 1.0), (12.5, 0.4), (13.8, 0.7), (25.0, 0.5), (39.0, 0.9)];
+        let out = snap_to_gaps(bounds, &gaps, 40.0, 1.0);
+        assert_eq!(out, vec![(0.0, 1.0), (10.0, 0.7), (13.0, 0.7), (25.0, 0.5), (30.0, 0.9)]);
+        // Nothing near a gap, or no gaps: unchanged.
+        let far = vec![(0.0, 1.0), (20.0, 0.5)];
+        assert_eq!(snap_to_gaps(far.clone(), &gaps, 40.0, 1.0), far);
+        assert_eq!(snap_to_gaps(far.clone(), &[], 40.0, 1.0), far);
     }
 
     #[test]
