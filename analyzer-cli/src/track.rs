@@ -229,6 +229,15 @@ fn io_error(path: &Path, source: std::io::Error) -> AnalyzerError {
 mod tests {
     use super::*;
 
+    #[test]
+    fn analysis_file_names_are_plain_visible_files() {
+        assert_eq!(analysis_file_name("track_01.flac", "abcdef0123456789"), "track_01.flac.json");
+        assert_eq!(analysis_file_name("a/b.mp3", "abcdef0123456789"), "a_b.mp3-abcdef012345.json");
+        assert_eq!(analysis_file_name("../shared/x.mp3", "abcdef0123456789"), "___shared_x.mp3-abcdef012345.json");
+        assert_eq!(analysis_file_name(".hidden", "ff"), "_hidden-ff.json");
+        assert_eq!(analysis_file_name("", "ff"), "-ff.json");
+    }
+
     fn testdata(rel: &str) -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../testdata").join(rel)
     }
@@ -289,13 +298,15 @@ fn is_safe_file_char(c: char) -> bool {
 const NAME_HASH_CHARS: usize = 12;
 
 /// The file name of a track's `audio-analysis` document: the id when it is a safe file name,
-/// otherwise the id with unsafe characters replaced plus a short content hash (so that `a/b` and
-/// `a_b` do not collide).
+/// otherwise the id with unsafe characters and leading dots replaced (no hidden files, no `..`)
+/// plus a short content hash (so that `a/b` and `a_b` do not collide).
 pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
-    let safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
+    let mut safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
     if safe == id && !id.is_empty() && !id.starts_with('.') {
         format!("{id}.json")
     } else {
+        let dots = safe.len() - safe.trim_start_matches('.').len();
+        safe.replace_range(..dots, &"_".repeat(dots));
         format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
     }
 }
