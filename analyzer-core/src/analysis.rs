@@ -590,9 +590,8 @@ fn analyze_decoded(
         Some(os) => rhythm::rhythm_from_onset_strength(os, duration, &config.rhythm)?,
         None => Rhythm::none(),
     };
-    let key: KeyEstimate =
-        if stages.contains(Stage::Key) { tonal::estimate_key(y, sr, &config.key)? } else { KeyEstimate::NONE };
-    let context = musical_context(&rhythm, &key, stages);
+    let key = KeyStage::run(y, sr, config)?;
+    let context = musical_context(&rhythm, &key.estimate, stages);
     let desc: Descriptors = if run_desc {
         let audio_features = match feature_frames.take() {
             Some(frames) => plans.features.extract_from_frames(frames, y, &context.beat_times),
@@ -625,9 +624,8 @@ fn analyze_decoded_unplanned(
     let stages = config.stages;
     let rhythm: Rhythm =
         if stages.contains(Stage::Rhythm) { rhythm::analyze_rhythm(y, sr, &config.rhythm)? } else { Rhythm::none() };
-    let key: KeyEstimate =
-        if stages.contains(Stage::Key) { tonal::estimate_key(y, sr, &config.key)? } else { KeyEstimate::NONE };
-    let context = musical_context(&rhythm, &key, stages);
+    let key = KeyStage::run(y, sr, config)?;
+    let context = musical_context(&rhythm, &key.estimate, stages);
     let desc: Descriptors = if stages.contains(Stage::Descriptors) {
         descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?
     } else {
@@ -655,16 +653,35 @@ fn not_computed(y: &[f32], sr: u32, decoded: &DecodedAudio, config: &AnalysisCon
     Ok(Descriptors::not_computed(stats.integrated_lufs))
 }
 
+/// The key stage's result, with its frames when the timeline will estimate section keys.
+struct KeyStage {
+    estimate: KeyEstimate,
+    frames: Option<tonal::TonalFrames>,
+}
+
+impl KeyStage {
+    /// Runs the key stage if configured (its frames are kept only for the timeline).
+    fn run(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<Self> {
+        if !config.stages.contains(Stage::Key) {
+            return Ok(Self { estimate: KeyEstimate::NONE, frames: None });
+        }
+        let frames = tonal::tonal_frames(y, sr, &config.key)?;
+        let estimate = tonal::key_from_frames(&frames, &config.key);
+        Ok(Self { estimate, frames: config.timeline.then_some(frames) })
+    }
+}
+
 /// The flat features, the timeline when asked for, and the track record.
 fn finish(
     decoded: DecodedAudio,
     content_hash: Option<String>,
     config: &AnalysisConfig,
     rhythm: Rhythm,
-    key: KeyEstimate,
+    key: KeyStage,
     desc: Descriptors,
     frames: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<TrackAnalysis> {
+    let KeyStage { estimate: key, frames: key_frames } = key;
     let y = &decoded.samples;
     let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
@@ -696,8 +713,12 @@ fn finish(
         liveness: desc.liveness,
         valence: desc.valence,
     };
-    let timeline =
-        if config.timeline { Some(timeline(y, sr, rhythm, &features, without_key, config, frames)?) } else { None };
+    let timeline = if config.timeline {
+        let section_keys = if without_key { SectionKeys::None } else { SectionKeys::from(key_frames.as_ref()) };
+        Some(timeline(y, sr, rhythm, &features, section_keys, config, frames)?)
+    } else {
+        None
+    };
     let track = TrackInfo {
         num_samples: y.len(),
         analysis_sample_rate: sr,
@@ -710,15 +731,30 @@ fn finish(
     Ok(TrackAnalysis { track, features, stages: config.stages, timeline })
 }
 
-/// Segments, sections and fades on top of the rhythm; `without_key` (the key stage gave the
-/// track key −1: atonal, or spoken word, see [`crate::tonal::KeyConfig::max_speechiness`])
-/// gives every section key −1.
+/// Where the sections' keys come from.
+enum SectionKeys<'a> {
+    /// Key −1 everywhere: the key stage gave the track key −1 (atonal, or spoken word, see
+    /// [`crate::tonal::KeyConfig::max_speechiness`]).
+    None,
+    /// The key stage's frames over each section (the same front end as the track's key).
+    Frames(&'a tonal::TonalFrames),
+    /// The timeline's chroma (the key stage did not run).
+    Chroma,
+}
+
+impl<'a> From<Option<&'a tonal::TonalFrames>> for SectionKeys<'a> {
+    fn from(frames: Option<&'a tonal::TonalFrames>) -> Self {
+        frames.map_or(SectionKeys::Chroma, SectionKeys::Frames)
+    }
+}
+
+/// Segments, sections and fades on top of the rhythm, section keys from `section_keys`.
 fn timeline(
     y: &[f32],
     sr: u32,
     rhythm: Rhythm,
     features: &AudioFeatures,
-    without_key: bool,
+    section_keys: SectionKeys<'_>,
     config: &AnalysisConfig,
     planned: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<Timeline> {
@@ -744,11 +780,11 @@ fn timeline(
         time_signature: features.time_signature,
         time_signature_confidence: features.time_signature_confidence,
     };
-    let key_of = |chroma: &[[f32; structure::N_DIMS]]| {
-        let k = if without_key {
-            KeyEstimate::NONE
-        } else {
-            tonal::key_from_chroma(chroma, frames.frame_rate, &config.key)
+    let key_of = |start: f64, end: f64, chroma: &[[f32; structure::N_DIMS]]| {
+        let k = match section_keys {
+            SectionKeys::None => KeyEstimate::NONE,
+            SectionKeys::Frames(key_frames) => tonal::key_between(key_frames, start, end, &config.key),
+            SectionKeys::Chroma => tonal::key_from_chroma(chroma, frames.frame_rate, &config.key),
         };
         SectionKey { key: k.key, key_confidence: k.key_confidence, mode: k.mode, mode_confidence: k.mode_confidence }
     };

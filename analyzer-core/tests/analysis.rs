@@ -328,3 +328,17 @@ fn drums_only_have_no_key_and_keep_their_tempo() {
     assert!(drums.timeline.as_ref().unwrap().sections.iter().all(|s| s.key == -1));
     assert!((f.tempo - 120.0).abs() < 2.0 && f.tempo_confidence > 0.0, "{f:?}");
 }
+
+#[test]
+fn section_keys_come_from_the_key_front_end() {
+    // A section spanning the whole track has the track's key: both come from the same frames.
+    let analyzer = Analyzer::new(AnalysisConfig::default().with_timeline(true)).unwrap();
+    for rel in ["tonal/a_minor_band.wav", "descriptors/desc_music.flac"] {
+        let a = analyzer.analyze_path(testdata().join(rel)).unwrap();
+        let sections = &a.timeline.as_ref().unwrap().sections;
+        assert_eq!(sections.len(), 1, "{rel}");
+        let f = &a.features;
+        assert!(f.key >= 0, "{rel}: {f:?}");
+        assert_eq!((sections[0].key, sections[0].mode), (f.key, f.mode), "{rel}");
+    }
+}

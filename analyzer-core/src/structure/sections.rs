@@ -28,7 +28,8 @@
 //! Per section, `loudness` is the power mean of the frame levels (dB); `tempo` is 60 / median
 //! inter-beat interval inside the section, with the track's tempo confidence scaled down by the
 //! irregularity (coefficient of variation) of those intervals; `key`/`mode` come from the
-//! section's mean chroma through the caller's key estimator; `time_signature` is the track's.
+//! caller's key estimator, given the section's start and end and its chroma frames;
+//! `time_signature` is the track's.
 //!
 //! # References
 //! - J. Foote, "Automatic audio segmentation using a measure of audio novelty", ICME 2000.
@@ -400,7 +401,7 @@ pub fn sections(
     rhythm: &SectionRhythm<'_>,
     duration: f64,
     config: &SectionConfig,
-    key_of: &dyn Fn(&[[f32; N_DIMS]]) -> SectionKey,
+    key_of: &dyn Fn(f64, f64, &[[f32; N_DIMS]]) -> SectionKey,
 ) -> Result<Vec<Section>> {
     let bounds = section_boundaries(features, rhythm.beats, duration, config)?;
     if !(duration > 0.0) {
@@ -422,7 +423,7 @@ pub fn sections(
         let key = if features.is_empty() {
             SectionKey { key: -1, key_confidence: 0.0, mode: 1, mode_confidence: 0.0 }
         } else {
-            key_of(&features.chroma[a..b])
+            key_of(start, end, &features.chroma[a..b])
         };
         out.push(Section {
             start,
@@ -466,7 +467,7 @@ mod tests {
 
     const SR: u32 = 22050;
 
-    fn no_key(_: &[[f32; N_DIMS]]) -> SectionKey {
+    fn no_key(_: f64, _: f64, _: &[[f32; N_DIMS]]) -> SectionKey {
         SectionKey { key: 0, key_confidence: 0.5, mode: 1, mode_confidence: 0.5 }
     }
 

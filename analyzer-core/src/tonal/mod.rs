@@ -503,6 +503,29 @@ pub fn key_from_frames(frames: &TonalFrames, config: &KeyConfig) -> KeyEstimate 
     )
 }
 
+/// The key of the frames whose centres lie in `[start, end)` seconds (a section of the track),
+/// decided like [`key_from_frames`] but without the track-level tonality tests (they describe
+/// the whole track; the caller decides whether it has a key at all). An empty range or an
+/// invalid config gives [`KeyEstimate::NONE`].
+pub fn key_between(frames: &TonalFrames, start: f64, end: f64, config: &KeyConfig) -> KeyEstimate {
+    if config.validate().is_err() || !(frames.frame_rate > 0.0) {
+        return KeyEstimate::NONE;
+    }
+    let rate = f64::from(frames.frame_rate);
+    let n = frames.pitches.len();
+    let a = ((start * rate).ceil().max(0.0) as usize).min(n);
+    let b = ((end * rate).ceil().max(0.0) as usize).clamp(a, n);
+    let weights = frames.weights(config.salience_exponent, config.tonal_fraction_exponent);
+    key::decide(
+        &frames.pitches[a..b],
+        &weights[a..b],
+        None,
+        (!frames.bass.is_empty()).then(|| &frames.bass[a..b]),
+        &KeyTemplates::new(config.profile),
+        &config.decision_params(frames.frame_rate),
+    )
+}
+
 /// Per-frame pitch vectors of a mono signal (Spotify's `pitches`: strongest class = 1,
 /// bin 0 = C, all zeros where no tonal peak was found) and the frame rate in Hz.
 /// Frame `t` is centred on sample `t · hop_length`.
