@@ -6,9 +6,8 @@
 //! multi-gigabyte WAV is never held in memory whole.
 
 use std::path::Path;
-use std::time::Instant;
 
-use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioAnalysis, TrackAnalysis};
+use analyzer_core::analysis::{AnalysisConfig, AnalysisTiming, Analyzer, AudioAnalysis, EncodedInput, TrackAnalysis};
 use analyzer_core::audio::{self, LoadConfig};
 use analyzer_core::{ANALYZER_VERSION, AnalyzerError};
 
@@ -141,21 +140,15 @@ pub fn analyze_hashed_with(
     file: HashedFile,
     analyzer: &Analyzer,
 ) -> Result<Analysed, AnalyzerError> {
-    let load = &analyzer.config().load;
-    let started = Instant::now();
-    let decoded = match file.content {
-        Content::Bytes(bytes) => {
-            let ext = input.path.extension().and_then(|e| e.to_str());
-            audio::load_bytes(bytes, ext, load)?
-        }
-        Content::Path => audio::load_path(&input.path, load)?,
+    let ext = input.path.extension().and_then(|e| e.to_str());
+    let source = match file.content {
+        Content::Bytes(bytes) => EncodedInput::Bytes { bytes, extension: ext },
+        Content::Path => EncodedInput::Path(&input.path),
     };
-    let decode_seconds = started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let analysis = analyzer.analyze_decoded(decoded, Some(file.content_hash))?;
+    let (analysis, timing) = analyzer.analyze_encoded(source, file.content_hash)?;
+    let AnalysisTiming { decode_seconds, analysis_seconds } = timing;
     let record = record_from_analysis(input, &analysis);
     let audio_analysis = analysis.audio_analysis();
-    let analysis_seconds = started.elapsed().as_secs_f64();
     Ok(Analysed { record, warnings: analysis.track.warnings, audio_analysis, decode_seconds, analysis_seconds })
 }
 

@@ -14,15 +14,20 @@
 //! # Ok::<(), analyzer_core::AnalyzerError>(())
 //! ```
 
-use std::borrow::Cow;
+mod pipeline;
+
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Instant;
 
-use crate::audio::{self, DecodedAudio, LoadConfig};
+use pipeline::Pipeline;
+
+use crate::audio::{self, DecodeInfo, DecodedAudio, LoadConfig, RawStream};
 use crate::descriptors::{self, DescriptorConfig, Descriptors, FeatureExtractor, MusicalContext};
 use crate::error::{AnalyzerError, Result};
-use crate::rhythm::{self, Rhythm, RhythmConfig, SuperFlux};
-use crate::structure::{self, Section, SectionKey, SectionRhythm, Segment, StructureConfig};
+use crate::rhythm::{Rhythm, RhythmConfig, SuperFlux};
+use crate::spectral::{Stft, StftConfig};
+use crate::structure::{self, FrameFeatures, Section, SectionKey, SectionRhythm, Segment, StructureConfig};
 use crate::timeline::TimeInterval;
 use crate::tonal::{self, KeyConfig, KeyEstimate};
 
@@ -240,12 +245,14 @@ pub struct Analyzer {
     plans: Option<Arc<Plans>>,
 }
 
-/// What the frame-level stages need planned for one sample rate.
+/// What the frame-level stages need planned for one sample rate: the plans of the stages the
+/// configuration runs (`None` for the others).
 #[derive(Debug)]
 struct Plans {
     sr: u32,
-    onset: SuperFlux,
-    features: FeatureExtractor,
+    onset: Option<SuperFlux>,
+    key_stft: Option<Stft>,
+    features: Option<FeatureExtractor>,
     /// When the descriptor STFT's frames are every `k`-th frame of the onset STFT (same FFT
     /// size, window and padding, hop `k` times as long): `Some(k)`, and one STFT pass feeds
     /// both stages.
@@ -255,23 +262,70 @@ struct Plans {
 }
 
 impl Plans {
+    /// Plans the configured stages for `sr` (in stage order: rhythm, key, descriptors,
+    /// timeline).
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] from the first stage that cannot work at `sr`.
     fn new(config: &AnalysisConfig, sr: u32) -> Result<Self> {
-        let onset = SuperFlux::new(config.rhythm.onset.clone(), sr)?;
-        let features = FeatureExtractor::new(sr, config.descriptors.features.clone())?;
-        let (a, b) = (onset.stft().config(), features.stft().config());
-        let same_frames = a.n_fft == b.n_fft
-            && a.win_length == b.win_length
-            && a.window == b.window
-            && a.center == b.center
-            && a.pad_mode == b.pad_mode;
-        let shared_stride = (same_frames && b.hop_length % a.hop_length == 0).then(|| b.hop_length / a.hop_length);
+        let stages = config.stages;
+        let onset =
+            if stages.contains(Stage::Rhythm) { Some(SuperFlux::new(config.rhythm.onset.clone(), sr)?) } else { None };
+        let key_stft = if stages.contains(Stage::Key) {
+            // The accumulator checks the rate and the key config.
+            tonal::TonalAccumulator::new(sr, &config.key)?;
+            Some(Stft::new(StftConfig::new(config.key.n_fft, config.key.hop_length))?)
+        } else {
+            None
+        };
+        let features = if stages.contains(Stage::Descriptors) {
+            Some(FeatureExtractor::new(sr, config.descriptors.features.clone())?)
+        } else {
+            None
+        };
+        let shared_stride = match (&onset, &features) {
+            (Some(o), Some(f)) => {
+                let (a, b) = (o.stft().config(), f.stft().config());
+                let same_frames = a.n_fft == b.n_fft
+                    && a.win_length == b.win_length
+                    && a.window == b.window
+                    && a.center == b.center
+                    && a.pad_mode == b.pad_mode;
+                (same_frames && b.hop_length % a.hop_length == 0).then(|| b.hop_length / a.hop_length)
+            }
+            _ => None,
+        };
         let frames = if config.timeline {
             Some(structure::FrameFeatureExtractor::new(sr, config.structure.features.clone())?)
         } else {
             None
         };
-        Ok(Self { sr, onset, features, shared_stride, frames })
+        Ok(Self { sr, onset, key_stft, features, shared_stride, frames })
     }
+}
+
+/// Wall time of one analysis: decoding (with mixdown, resampling and loudness metering) and
+/// the analysis stages, which run interleaved as the decoder produces the signal.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct AnalysisTiming {
+    /// Seconds spent outside the stages: reading, decoding, mixdown, metering, resampling.
+    pub decode_seconds: f64,
+    /// Seconds spent in the stages.
+    pub analysis_seconds: f64,
+}
+
+/// An encoded input for [`Analyzer::analyze_encoded`].
+#[derive(Debug, Clone)]
+pub enum EncodedInput<'a> {
+    /// A file, decoded as it is read (the file is never held in memory).
+    Path(&'a Path),
+    /// A file's bytes; `extension` (`"mp3"`, ...) is a hint only.
+    Bytes {
+        /// The encoded bytes.
+        bytes: Vec<u8>,
+        /// The file name extension, if known.
+        extension: Option<&'a str>,
+    },
 }
 
 impl Analyzer {
@@ -292,15 +346,16 @@ impl Analyzer {
         &self.config
     }
 
-    /// Analyses a file (read once: the same bytes are hashed and decoded).
+    /// Analyses a file. The file is hashed, then decoded as it is read, every stage running
+    /// on the signal as it is decoded: neither the file nor its decoded signal is held in
+    /// memory (see [`Analyzer::stream`]).
     ///
     /// # Errors
     /// The decode errors of [`audio::load_path`]; `Io` with kind `NotFound` for a missing file.
     pub fn analyze_path(&self, path: impl AsRef<Path>) -> Result<TrackAnalysis> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
-        let hint = path.extension().map(|e| e.to_string_lossy().into_owned());
-        self.analyze_bytes(bytes, hint.as_deref())
+        let hash = audio::content_hash_path(path)?;
+        Ok(self.analyze_encoded(EncodedInput::Path(path), hash)?.0)
     }
 
     /// Analyses an encoded file held in memory; `extension` (`"mp3"`, ...) is a hint only.
@@ -310,8 +365,30 @@ impl Analyzer {
     pub fn analyze_bytes(&self, bytes: impl Into<Vec<u8>>, extension: Option<&str>) -> Result<TrackAnalysis> {
         let bytes: Vec<u8> = bytes.into();
         let hash = audio::content_hash_bytes(&bytes);
-        let decoded = audio::load_bytes(bytes, extension, &self.config.load)?;
-        self.analyze_decoded(decoded, Some(hash))
+        Ok(self.analyze_encoded(EncodedInput::Bytes { bytes, extension }, hash)?.0)
+    }
+
+    /// Analyses an encoded input whose BLAKE3 hash (hex, as [`audio::content_hash_path`]) the
+    /// caller already has, and reports the time spent decoding and in the stages.
+    ///
+    /// # Errors
+    /// As [`Analyzer::analyze_path`].
+    pub fn analyze_encoded(
+        &self,
+        input: EncodedInput<'_>,
+        content_hash: String,
+    ) -> Result<(TrackAnalysis, AnalysisTiming)> {
+        let started = Instant::now();
+        let load = &self.config.load;
+        let mut make = |sr: u32| self.pipeline(sr, load.loudness.is_none());
+        let (pipe, info) = match input {
+            EncodedInput::Path(path) => audio::stream_path(path, load, &mut make)?,
+            EncodedInput::Bytes { bytes, extension } => audio::stream_bytes(bytes, extension, load, &mut make)?,
+        };
+        let (analysis, busy) = pipe.finish(info, Some(content_hash))?;
+        let total = started.elapsed().as_secs_f64();
+        let analysis_seconds = busy.as_secs_f64().min(total);
+        Ok((analysis, AnalysisTiming { decode_seconds: total - analysis_seconds, analysis_seconds }))
     }
 
     /// Analyses an encoded stream from any reader (read to the end, then decoded).
@@ -330,16 +407,20 @@ impl Analyzer {
     /// [`AnalyzerError::InvalidParameter`] for a zero rate or channel count or a length that is
     /// not a multiple of `channels`; `LimitExceeded` past the duration limit.
     pub fn analyze_samples(&self, interleaved: &[f32], sr: u32, channels: usize) -> Result<TrackAnalysis> {
-        let decoded = audio::load_samples(interleaved, sr, channels, &self.config.load)?;
-        self.analyze_decoded(decoded, None)
+        let mut stream = self.stream(sr, channels)?;
+        if interleaved.len() % channels != 0 {
+            return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
+        }
+        stream.push(interleaved)?;
+        stream.finish()
     }
 
     /// Starts a streaming analysis of interleaved `f32` samples with `channels` channels at
     /// `sample_rate` Hz: push chunks as they arrive with [`AnalysisStream::push`], then
-    /// [`AnalysisStream::finish`] runs the stages. Mixdown, loudness metering and resampling
-    /// happen as the chunks arrive, so memory holds the mono signal at the analysis rate
-    /// (≈ 5.3 MB per minute at 22050 Hz), not the input; the result equals
-    /// [`Analyzer::analyze_samples`] on the concatenated chunks.
+    /// [`AnalysisStream::finish`] gives the analysis. Mixdown, loudness metering, resampling
+    /// and every stage's frame analysis run as the chunks arrive, so memory holds the stages'
+    /// frame records (a few MB per hour of audio), never the signal; the result equals
+    /// [`Analyzer::analyze_samples`] on the concatenated chunks, whatever the chunking.
     ///
     /// ```
     /// use analyzer_core::analysis::{AnalysisConfig, Analyzer};
@@ -355,12 +436,22 @@ impl Analyzer {
     /// ```
     ///
     /// # Errors
-    /// [`AnalyzerError::InvalidParameter`] for a zero or absurd rate or channel count.
+    /// [`AnalyzerError::InvalidParameter`] for a zero or absurd rate or channel count, or an
+    /// analysis rate a stage cannot work at.
     pub fn stream(&self, sample_rate: u32, channels: usize) -> Result<AnalysisStream> {
-        Ok(AnalysisStream {
-            analyzer: self.clone(),
-            samples: audio::SampleStream::new(sample_rate, channels, &self.config.load)?,
-        })
+        let load = &self.config.load;
+        let raw = RawStream::new(sample_rate, channels, load, &mut |sr| self.pipeline(sr, load.loudness.is_none()))?;
+        Ok(AnalysisStream { raw })
+    }
+
+    /// The stages' pipeline for a signal at `sr` Hz (plans reused when `sr` is the configured
+    /// rate); `meter_mono` meters the mono signal (the source channels are not metered).
+    fn pipeline(&self, sr: u32, meter_mono: bool) -> Result<Pipeline> {
+        let plans = match &self.plans {
+            Some(p) if p.sr == sr => Arc::clone(p),
+            _ => Arc::new(Plans::new(&self.config, sr)?),
+        };
+        Pipeline::new(&self.config, plans, meter_mono)
     }
 
     /// Analyses many files in parallel on rayon's global pool (feature `rayon`); results come
@@ -378,19 +469,14 @@ impl Analyzer {
     /// Runs every stage on audio already decoded by [`crate::audio`].
     ///
     /// # Errors
-    /// Only configuration errors; any audio, however short or silent, gives a result.
+    /// Only configuration errors (or a rate a stage cannot work at); any audio, however short
+    /// or silent, gives a result.
     pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
-        match &self.plans {
-            Some(p) if p.sr == decoded.sample_rate => analyze_decoded(decoded, content_hash, &self.config, p),
-            _ => {
-                let plans = Plans::new(&self.config, decoded.sample_rate);
-                match plans {
-                    Ok(p) => analyze_decoded(decoded, content_hash, &self.config, &p),
-                    // Let the stages report the problem as they always have.
-                    Err(_) => analyze_decoded_unplanned(decoded, content_hash, &self.config),
-                }
-            }
-        }
+        let (samples, info) = decoded.into_parts();
+        let mut pipe = self.pipeline(info.sample_rate, info.loudness.is_none())?;
+        pipe.push(&samples);
+        drop(samples);
+        Ok(pipe.finish(info, content_hash)?.0)
     }
 }
 
@@ -398,8 +484,7 @@ impl Analyzer {
 /// arrive, then [`AnalysisStream::finish`].
 #[derive(Debug)]
 pub struct AnalysisStream {
-    analyzer: Analyzer,
-    samples: audio::SampleStream,
+    raw: RawStream<Pipeline>,
 }
 
 impl AnalysisStream {
@@ -409,12 +494,12 @@ impl AnalysisStream {
     /// [`AnalyzerError::LimitExceeded`] once the stream passes the configured
     /// `max_duration_s` (unless `truncate_long_input` is set).
     pub fn push(&mut self, interleaved: &[f32]) -> Result<()> {
-        self.samples.push(interleaved)
+        self.raw.push(interleaved)
     }
 
     /// Seconds of audio received so far.
     pub fn duration_seconds(&self) -> f64 {
-        self.samples.duration_seconds()
+        self.raw.duration_seconds()
     }
 
     /// Ends the stream and runs the analysis.
@@ -422,8 +507,8 @@ impl AnalysisStream {
     /// # Errors
     /// As [`Analyzer::analyze_decoded`].
     pub fn finish(self) -> Result<TrackAnalysis> {
-        let decoded = self.samples.finish()?;
-        self.analyzer.analyze_decoded(decoded, None)
+        let (pipe, info) = self.raw.finish()?;
+        Ok(pipe.finish(info, None)?.0)
     }
 }
 
@@ -552,88 +637,6 @@ pub fn analyze_samples(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<Tr
     Analyzer::new(config.clone())?.analyze_samples(y, sr, 1)
 }
 
-/// Every stage with the planned front end: one STFT pass feeds the onset detector and the
-/// descriptor features when their frames coincide (see [`Plans::shared_stride`]).
-fn analyze_decoded(
-    decoded: DecodedAudio,
-    content_hash: Option<String>,
-    config: &AnalysisConfig,
-    plans: &Plans,
-) -> Result<TrackAnalysis> {
-    let sr = decoded.sample_rate;
-    let y: Cow<'_, [f32]> = if decoded.samples.iter().all(|v| v.is_finite()) {
-        Cow::Borrowed(&decoded.samples)
-    } else {
-        Cow::Owned(decoded.samples.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect())
-    };
-    let y: &[f32] = &y;
-    let duration = y.len() as f64 / sr as f64;
-    let stages = config.stages;
-    let (run_rhythm, run_desc) = (stages.contains(Stage::Rhythm), stages.contains(Stage::Descriptors));
-    let (onset_strength, mut feature_frames) = match plans.shared_stride {
-        Some(k) if run_rhythm && run_desc => {
-            let stft = plans.onset.stft();
-            let n_features = plans.features.stft().config().n_frames(y.len());
-            let mut onset = plans.onset.accumulator(stft.config().n_frames(y.len()));
-            let mut features = plans.features.accumulator(n_features);
-            stft.for_each_frame(y, |t, x| {
-                onset.push(t, x);
-                if t % k == 0 && t / k < n_features {
-                    features.push(t / k, x);
-                }
-            });
-            (Some(onset.finish()), Some(features))
-        }
-        _ => (run_rhythm.then(|| plans.onset.compute(y)), None),
-    };
-    let rhythm: Rhythm = match onset_strength {
-        Some(os) => rhythm::rhythm_from_onset_strength(os, duration, &config.rhythm)?,
-        None => Rhythm::none(),
-    };
-    let key = KeyStage::run(y, sr, config)?;
-    let context = musical_context(&rhythm, &key.estimate, stages);
-    let desc: Descriptors = if run_desc {
-        let audio_features = match feature_frames.take() {
-            Some(frames) => plans.features.extract_from_frames(frames, y, &context.beat_times),
-            None => plans.features.extract(y, &context.beat_times),
-        };
-        let x = descriptors::feature_vector(
-            &audio_features,
-            y,
-            sr,
-            decoded.loudness.as_ref(),
-            &context,
-            &config.descriptors,
-        )?;
-        config.descriptors.model.predict(&x)
-    } else {
-        not_computed(y, sr, &decoded, config)?
-    };
-    finish(decoded, content_hash, config, rhythm, key, desc, plans.frames.as_ref())
-}
-
-/// Every stage planned on the spot (a rate the plans could not be built for: the stages report
-/// the problem).
-fn analyze_decoded_unplanned(
-    decoded: DecodedAudio,
-    content_hash: Option<String>,
-    config: &AnalysisConfig,
-) -> Result<TrackAnalysis> {
-    let y = &decoded.samples;
-    let sr = decoded.sample_rate;
-    let stages = config.stages;
-    let rhythm: Rhythm =
-        if stages.contains(Stage::Rhythm) { rhythm::analyze_rhythm(y, sr, &config.rhythm)? } else { Rhythm::none() };
-    let key = KeyStage::run(y, sr, config)?;
-    let context = musical_context(&rhythm, &key.estimate, stages);
-    let desc: Descriptors = if stages.contains(Stage::Descriptors) {
-        descriptors::compute_descriptors(y, sr, decoded.loudness.as_ref(), &context, &config.descriptors)?
-    } else {
-        not_computed(y, sr, &decoded, config)?
-    };
-    finish(decoded, content_hash, config, rhythm, key, desc, None)
-}
-
 /// What the descriptors know of the rhythm and key (nothing of a stage that did not run).
 fn musical_context(rhythm: &Rhythm, key: &KeyEstimate, stages: Stages) -> MusicalContext {
     let (r, k) = (stages.contains(Stage::Rhythm), stages.contains(Stage::Key));
@@ -647,42 +650,25 @@ fn musical_context(rhythm: &Rhythm, key: &KeyEstimate, stages: Stages) -> Musica
     }
 }
 
-/// The descriptors of a track whose descriptor stage did not run: the loudness only.
-fn not_computed(y: &[f32], sr: u32, decoded: &DecodedAudio, config: &AnalysisConfig) -> Result<Descriptors> {
-    let stats = descriptors::track_loudness(y, sr, decoded.loudness.as_ref(), &config.descriptors)?;
-    Ok(Descriptors::not_computed(stats.integrated_lufs))
-}
-
 /// The key stage's result, with its frames when the timeline will estimate section keys.
 struct KeyStage {
     estimate: KeyEstimate,
     frames: Option<tonal::TonalFrames>,
 }
 
-impl KeyStage {
-    /// Runs the key stage if configured (its frames are kept only for the timeline).
-    fn run(y: &[f32], sr: u32, config: &AnalysisConfig) -> Result<Self> {
-        if !config.stages.contains(Stage::Key) {
-            return Ok(Self { estimate: KeyEstimate::NONE, frames: None });
-        }
-        let frames = tonal::tonal_frames(y, sr, &config.key)?;
-        let estimate = tonal::key_from_frames(&frames, &config.key);
-        Ok(Self { estimate, frames: config.timeline.then_some(frames) })
-    }
-}
-
 /// The flat features, the timeline when asked for, and the track record.
+#[allow(clippy::too_many_arguments)]
 fn finish(
-    decoded: DecodedAudio,
+    decoded: DecodeInfo,
+    num_samples: usize,
     content_hash: Option<String>,
     config: &AnalysisConfig,
     rhythm: Rhythm,
     key: KeyStage,
     desc: Descriptors,
-    frames: Option<&structure::FrameFeatureExtractor>,
+    frames: Option<FrameFeatures>,
 ) -> Result<TrackAnalysis> {
     let KeyStage { estimate: key, frames: key_frames } = key;
-    let y = &decoded.samples;
     let sr = decoded.sample_rate;
     let duration_ms = (decoded.source.duration_seconds() * 1000.0).round() as u64;
     // Spoken word has pitch but no key (the descriptors ran after the key, with its mode); its
@@ -713,14 +699,16 @@ fn finish(
         liveness: desc.liveness,
         valence: desc.valence,
     };
-    let timeline = if config.timeline {
-        let section_keys = if without_key { SectionKeys::None } else { SectionKeys::from(key_frames.as_ref()) };
-        Some(timeline(y, sr, rhythm, &features, section_keys, config, frames)?)
-    } else {
-        None
+    let timeline = match frames {
+        Some(frames) if config.timeline => {
+            let section_keys = if without_key { SectionKeys::None } else { SectionKeys::from(key_frames.as_ref()) };
+            let duration = num_samples as f64 / sr as f64;
+            Some(timeline(frames, duration, rhythm, &features, section_keys, config)?)
+        }
+        _ => None,
     };
     let track = TrackInfo {
-        num_samples: y.len(),
+        num_samples,
         analysis_sample_rate: sr,
         source: decoded.source,
         content_hash,
@@ -750,19 +738,13 @@ impl<'a> From<Option<&'a tonal::TonalFrames>> for SectionKeys<'a> {
 
 /// Segments, sections and fades on top of the rhythm, section keys from `section_keys`.
 fn timeline(
-    y: &[f32],
-    sr: u32,
+    frames: FrameFeatures,
+    duration: f64,
     rhythm: Rhythm,
     features: &AudioFeatures,
     section_keys: SectionKeys<'_>,
     config: &AnalysisConfig,
-    planned: Option<&structure::FrameFeatureExtractor>,
 ) -> Result<Timeline> {
-    let frames = match planned {
-        Some(p) if p.sample_rate() == sr => p.compute(y),
-        _ => structure::frame_features(y, sr, &config.structure.features)?,
-    };
-    let duration = y.len() as f64 / sr as f64;
     let strengths: Vec<f32> = rhythm
         .onsets
         .iter()
@@ -930,6 +912,7 @@ const _: () = {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rhythm;
 
     /// Clicks every 0.5 s over a chord, with a few non-finite samples.
     fn signal(sr: u32, seconds: f32) -> Vec<f32> {
@@ -948,24 +931,88 @@ mod tests {
         y
     }
 
+    /// The oracle: every stage's own function on the whole buffer (each with its own STFT),
+    /// as the analysis ran before it streamed.
+    fn batch(decoded: &DecodedAudio, config: &AnalysisConfig) -> TrackAnalysis {
+        let y: Vec<f32> = decoded.samples.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
+        let sr = decoded.sample_rate;
+        let stages = config.stages;
+        let rhythm = if stages.contains(Stage::Rhythm) {
+            rhythm::analyze_rhythm(&y, sr, &config.rhythm).unwrap()
+        } else {
+            Rhythm::none()
+        };
+        let key = if stages.contains(Stage::Key) {
+            let frames = tonal::tonal_frames(&y, sr, &config.key).unwrap();
+            KeyStage {
+                estimate: tonal::key_from_frames(&frames, &config.key),
+                frames: config.timeline.then_some(frames),
+            }
+        } else {
+            KeyStage { estimate: KeyEstimate::NONE, frames: None }
+        };
+        let context = musical_context(&rhythm, &key.estimate, stages);
+        let desc = if stages.contains(Stage::Descriptors) {
+            descriptors::compute_descriptors(&y, sr, decoded.loudness.as_ref(), &context, &config.descriptors).unwrap()
+        } else {
+            let l = descriptors::track_loudness(&y, sr, decoded.loudness.as_ref(), &config.descriptors).unwrap();
+            Descriptors::not_computed(l.integrated_lufs)
+        };
+        let frames = config.timeline.then(|| structure::frame_features(&y, sr, &config.structure.features).unwrap());
+        let (_, info) = decoded.clone().into_parts();
+        finish(info, y.len(), None, config, rhythm, key, desc, frames).unwrap()
+    }
+
+    fn same(a: &TrackAnalysis, b: &TrackAnalysis) {
+        // Debug strings: stages that did not run leave NaN, which equals nothing.
+        assert_eq!(format!("{:?}", a.features), format!("{:?}", b.features));
+        assert_eq!(a.track.num_samples, b.track.num_samples);
+        assert_eq!(format!("{:?}", a.timeline), format!("{:?}", b.timeline));
+    }
+
     #[test]
     fn shared_stft_pass_gives_the_same_analysis_as_separate_stages() {
         let sr = crate::DEFAULT_SAMPLE_RATE;
-        let config = AnalysisConfig::default();
+        let config = AnalysisConfig::default().with_timeline(true);
         let decoded = audio::load_samples(&signal(sr, 12.0), sr, 1, &config.load).unwrap();
         let analyzer = Analyzer::new(config.clone()).unwrap();
         let plans = analyzer.plans.as_ref().expect("planned for the default rate");
         assert_eq!(plans.shared_stride, Some(2));
         let shared = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
-        let separate = analyze_decoded_unplanned(decoded.clone(), None, &config).unwrap();
-        assert_eq!(shared.features, separate.features);
+        same(&shared, &batch(&decoded, &config));
         // Configurations whose frames do not coincide take separate passes, same numbers.
         let mut other = config.clone();
         other.descriptors.features.n_fft = 2048;
         let unshared = Analyzer::new(other.clone()).unwrap();
         assert_eq!(unshared.plans.as_ref().unwrap().shared_stride, None);
         let a = unshared.analyze_decoded(decoded.clone(), None).unwrap();
-        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &other).unwrap().features);
+        same(&a, &batch(&decoded, &other));
+    }
+
+    #[test]
+    fn streamed_chunks_give_the_stage_functions_numbers() {
+        let sr = 44100;
+        let y = signal(sr, 9.0);
+        for (stages, timeline) in [
+            (Stages::all(), true),
+            (Stages::none().with(Stage::Key), false),
+            (Stages::none().with(Stage::Descriptors), false),
+            (Stages::all().without(Stage::Key), true),
+        ] {
+            let mut config = AnalysisConfig::default().with_timeline(timeline).with_stages(stages);
+            // Loudness of the mono signal (no source meter) as well.
+            config.load.loudness = None;
+            let decoded = audio::load_samples(&y, sr, 1, &config.load).unwrap();
+            let reference = batch(&decoded, &config);
+            let analyzer = Analyzer::new(config.clone()).unwrap();
+            for chunk in [1usize, 613, 4096, y.len()] {
+                let mut stream = analyzer.stream(sr, 1).unwrap();
+                for c in y.chunks(chunk) {
+                    stream.push(c).unwrap();
+                }
+                same(&stream.finish().unwrap(), &reference);
+            }
+        }
     }
 
     #[test]
@@ -975,6 +1022,6 @@ mod tests {
         assert!(analyzer.plans.is_none());
         let decoded = audio::load_samples(&signal(16000, 6.0), 16000, 1, &config.load).unwrap();
         let a = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
-        assert_eq!(a.features, analyze_decoded_unplanned(decoded, None, &config).unwrap().features);
+        same(&a, &batch(&decoded, &config));
     }
 }

@@ -214,6 +214,59 @@ pub struct DecodedAudio {
     pub loudness: Option<LoudnessStats>,
 }
 
+/// Where the decoder's mono output at the analysis rate goes: collected into a `Vec` (the
+/// `load_*` functions) or fed straight to the analysis stages (`crate::analysis`), so that a
+/// long file's signal is never held.
+pub(crate) trait MonoSink {
+    /// Receives the next mono samples at the analysis rate (finite, clamped).
+    ///
+    /// # Errors
+    /// Whatever the sink reports; the decode stops with it.
+    fn push_mono(&mut self, samples: &[f32]) -> Result<()>;
+
+    /// The source channels' loudness meter stopped mid-stream (a change of rate or channel
+    /// count): from here on the source loudness will be missing.
+    fn source_meter_stopped(&mut self) {}
+}
+
+impl MonoSink for Vec<f32> {
+    fn push_mono(&mut self, samples: &[f32]) -> Result<()> {
+        self.extend_from_slice(samples);
+        Ok(())
+    }
+}
+
+/// Everything of a decode but the samples.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct DecodeInfo {
+    /// The rate of the mono output in Hz.
+    pub sample_rate: u32,
+    /// The source stream.
+    pub source: SourceInfo,
+    /// Recoverable problems met on the way.
+    pub warnings: Vec<String>,
+    /// BS.1770 loudness of the source channels (see [`DecodedAudio::loudness`]).
+    pub loudness: Option<LoudnessStats>,
+}
+
+impl DecodedAudio {
+    fn from_parts(samples: Vec<f32>, info: DecodeInfo) -> Self {
+        let DecodeInfo { sample_rate, source, warnings, loudness } = info;
+        Self { samples, sample_rate, source, warnings, loudness }
+    }
+
+    /// Splits off the samples.
+    pub(crate) fn into_parts(self) -> (Vec<f32>, DecodeInfo) {
+        let Self { samples, sample_rate, source, warnings, loudness } = self;
+        (samples, DecodeInfo { sample_rate, source, warnings, loudness })
+    }
+}
+
+/// A panic raised by a [`MonoSink`] (the analysis stages) inside the decode loop: carried
+/// through the decoder's panic guard, which only turns the *decoders'* panics into errors, and
+/// resumed outside it with the original payload.
+struct SinkPanic(Box<dyn std::any::Any + Send>);
+
 /// BLAKE3 hash of a file's bytes, hex encoded, read in a streaming fashion.
 ///
 /// # Errors
@@ -239,7 +292,16 @@ pub fn content_hash_bytes(bytes: &[u8]) -> String {
 /// [`AnalyzerError::Decode`], [`AnalyzerError::LimitExceeded`], or
 /// [`AnalyzerError::InvalidParameter`] for a bad config.
 pub fn load_path(path: impl AsRef<Path>, cfg: &LoadConfig) -> Result<DecodedAudio> {
-    let path = path.as_ref();
+    let (samples, info) = stream_path(path.as_ref(), cfg, &mut |_| Ok(Vec::new()))?;
+    Ok(DecodedAudio::from_parts(samples, info))
+}
+
+/// [`load_path`] into the sink `make(output_rate)` builds (once per decode attempt).
+pub(crate) fn stream_path<O: MonoSink>(
+    path: &Path,
+    cfg: &LoadConfig,
+    make: &mut dyn FnMut(u32) -> Result<O>,
+) -> Result<(O, DecodeInfo)> {
     cfg.validate()?;
     let file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
     let meta = file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?;
@@ -257,7 +319,7 @@ pub fn load_path(path: impl AsRef<Path>, cfg: &LoadConfig) -> Result<DecodedAudi
             None => Ok(Box::new(std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?)),
         }
     };
-    decode_with_fallback(open, ext, cfg)
+    decode_with_fallback(open, ext, cfg, make)
 }
 
 /// Decodes an encoded file held in memory. `extension` (`"mp3"`, `"flac"`, ...) is a hint only;
@@ -266,9 +328,20 @@ pub fn load_path(path: impl AsRef<Path>, cfg: &LoadConfig) -> Result<DecodedAudi
 /// # Errors
 /// As [`load_path`].
 pub fn load_bytes(bytes: impl Into<Vec<u8>>, extension: Option<&str>, cfg: &LoadConfig) -> Result<DecodedAudio> {
+    let (samples, info) = stream_bytes(bytes.into(), extension, cfg, &mut |_| Ok(Vec::new()))?;
+    Ok(DecodedAudio::from_parts(samples, info))
+}
+
+/// [`load_bytes`] into the sink `make(output_rate)` builds (once per decode attempt).
+pub(crate) fn stream_bytes<O: MonoSink>(
+    bytes: Vec<u8>,
+    extension: Option<&str>,
+    cfg: &LoadConfig,
+    make: &mut dyn FnMut(u32) -> Result<O>,
+) -> Result<(O, DecodeInfo)> {
     cfg.validate()?;
-    let bytes: Arc<[u8]> = bytes.into().into();
-    decode_with_fallback(|| Ok(Box::new(Cursor::new(Arc::clone(&bytes)))), extension, cfg)
+    let bytes: Arc<[u8]> = bytes.into();
+    decode_with_fallback(|| Ok(Box::new(Cursor::new(Arc::clone(&bytes)))), extension, cfg, make)
 }
 
 /// Decodes from any seekable reader.
@@ -280,7 +353,11 @@ where
     R: Read + Seek + Send + Sync + 'static,
 {
     cfg.validate()?;
-    decode_source(Box::new(ReaderSource { inner: reader, seekable: true }), extension, cfg)
+    let (samples, info) =
+        decode_source(Box::new(ReaderSource { inner: reader, seekable: true }), extension, cfg, &mut |_| {
+            Ok(Vec::new())
+        })?;
+    Ok(DecodedAudio::from_parts(samples, info))
 }
 
 /// Mixes down and resamples audio already in memory: `interleaved` holds `channels` samples per
@@ -340,14 +417,7 @@ fn check_raw_format(sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Resu
 /// ```
 #[derive(Debug)]
 pub struct SampleStream {
-    sink: Sink,
-    sample_rate: u32,
-    channels: usize,
-    /// Interleaved samples of an incomplete frame left over from the last push.
-    partial: Vec<f32>,
-    mono: Vec<f32>,
-    /// Set once the duration limit cut the input: later pushes are ignored.
-    done: bool,
+    raw: RawStream<Vec<f32>>,
 }
 
 impl SampleStream {
@@ -357,16 +427,7 @@ impl SampleStream {
     /// [`AnalyzerError::InvalidParameter`] for an invalid `cfg`, a zero or absurd rate or
     /// channel count.
     pub fn new(sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<Self> {
-        cfg.validate()?;
-        check_raw_format(sample_rate, channels, cfg)?;
-        Ok(SampleStream {
-            sink: Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels))?,
-            sample_rate,
-            channels,
-            partial: Vec::new(),
-            mono: Vec::new(),
-            done: false,
-        })
+        Ok(Self { raw: RawStream::new(sample_rate, channels, cfg, &mut |_| Ok(Vec::new()))? })
     }
 
     /// Feeds interleaved samples; a chunk need not hold whole frames (the rest is kept for the
@@ -377,6 +438,61 @@ impl SampleStream {
     /// `truncate_long_input` is set, which keeps the first `max_duration_s` seconds and ignores
     /// the rest).
     pub fn push(&mut self, interleaved: &[f32]) -> Result<()> {
+        self.raw.push(interleaved)
+    }
+
+    /// Seconds of input received so far (source frames / source rate).
+    pub fn duration_seconds(&self) -> f64 {
+        self.raw.duration_seconds()
+    }
+
+    /// Flushes the resampler and returns the decoded audio (an incomplete trailing frame is
+    /// dropped with a warning).
+    ///
+    /// # Errors
+    /// None at present; the `Result` leaves room for checks at the end of the stream.
+    pub fn finish(self) -> Result<DecodedAudio> {
+        let (samples, info) = self.raw.finish()?;
+        Ok(DecodedAudio::from_parts(samples, info))
+    }
+}
+
+/// [`SampleStream`] into any [`MonoSink`].
+#[derive(Debug)]
+pub(crate) struct RawStream<O> {
+    sink: Sink<O>,
+    sample_rate: u32,
+    channels: usize,
+    /// Interleaved samples of an incomplete frame left over from the last push.
+    partial: Vec<f32>,
+    mono: Vec<f32>,
+    /// Set once the duration limit cut the input: later pushes are ignored.
+    done: bool,
+}
+
+impl<O: MonoSink> RawStream<O> {
+    /// As [`SampleStream::new`], the output going to `make(output_rate)`.
+    pub(crate) fn new(
+        sample_rate: u32,
+        channels: usize,
+        cfg: &LoadConfig,
+        make: &mut dyn FnMut(u32) -> Result<O>,
+    ) -> Result<Self> {
+        cfg.validate()?;
+        check_raw_format(sample_rate, channels, cfg)?;
+        let out = make(cfg.sr.unwrap_or(sample_rate))?;
+        Ok(Self {
+            sink: Sink::new(cfg, sample_rate, None, &ChannelRole::default_layout(channels), out)?,
+            sample_rate,
+            channels,
+            partial: Vec::new(),
+            mono: Vec::new(),
+            done: false,
+        })
+    }
+
+    /// As [`SampleStream::push`].
+    pub(crate) fn push(&mut self, interleaved: &[f32]) -> Result<()> {
         if self.done {
             return Ok(());
         }
@@ -416,17 +532,13 @@ impl SampleStream {
         Ok(())
     }
 
-    /// Seconds of input received so far (source frames / source rate).
-    pub fn duration_seconds(&self) -> f64 {
+    /// As [`SampleStream::duration_seconds`].
+    pub(crate) fn duration_seconds(&self) -> f64 {
         self.sink.frames_in as f64 / self.sample_rate as f64
     }
 
-    /// Flushes the resampler and returns the decoded audio (an incomplete trailing frame is
-    /// dropped with a warning).
-    ///
-    /// # Errors
-    /// None at present; the `Result` leaves room for checks at the end of the stream.
-    pub fn finish(mut self) -> Result<DecodedAudio> {
+    /// As [`SampleStream::finish`], giving the sink back.
+    pub(crate) fn finish(mut self) -> Result<(O, DecodeInfo)> {
         if !self.partial.is_empty() {
             self.sink.warnings.push(format!(
                 "{} trailing samples did not make a whole {}-channel frame and were dropped",
@@ -473,14 +585,18 @@ impl<R: Read + Seek + Send + Sync> MediaSource for ReaderSource<R> {
     }
 }
 
-/// Receives mono source-rate chunks, resamples them and enforces the duration limit.
+/// Receives mono source-rate chunks, resamples them into `out` and enforces the duration limit.
 #[derive(Debug)]
-struct Sink {
+struct Sink<O> {
     cfg: LoadConfig,
     source_rate: u32,
     out_rate: u32,
     resampler: StreamResampler,
-    out: Vec<f32>,
+    out: O,
+    /// Samples passed to `out`.
+    out_len: u64,
+    /// The resampler's output for one chunk.
+    resampled: Vec<f32>,
     frames_in: u64,
     max_frames: Option<u64>,
     non_finite: u64,
@@ -497,8 +613,8 @@ struct Sink {
     meter: Option<LoudnessMeter>,
 }
 
-impl Sink {
-    fn new(cfg: &LoadConfig, source_rate: u32, edit: Option<EditRange>, roles: &[ChannelRole]) -> Result<Self> {
+impl<O: MonoSink> Sink<O> {
+    fn new(cfg: &LoadConfig, source_rate: u32, edit: Option<EditRange>, roles: &[ChannelRole], out: O) -> Result<Self> {
         let out_rate = cfg.sr.unwrap_or(source_rate);
         let (skip, keep) = edit.map_or((0, None), |e| e.at_rate(source_rate));
         let meter = match &cfg.loudness {
@@ -513,7 +629,9 @@ impl Sink {
             source_rate,
             out_rate,
             resampler: StreamResampler::new(source_rate, out_rate, cfg.resample_quality)?,
-            out: Vec::new(),
+            out,
+            out_len: 0,
+            resampled: Vec::new(),
             frames_in: 0,
             max_frames: cfg.max_duration_s.map(|d| (d * source_rate as f64).ceil() as u64),
             non_finite: 0,
@@ -525,7 +643,8 @@ impl Sink {
 
     /// Switches to a new source rate mid-stream (chained streams): flushes the old resampler.
     fn change_rate(&mut self, rate: u32) -> Result<()> {
-        self.resampler.finish(&mut self.out);
+        self.resampler.finish(&mut self.resampled);
+        self.forward()?;
         let elapsed = self.frames_in as f64 / self.source_rate as f64;
         self.warnings.push(format!("sample rate changed from {} to {rate} Hz mid-stream", self.source_rate));
         self.source_rate = rate;
@@ -542,6 +661,23 @@ impl Sink {
     fn stop_meter(&mut self, why: &str) {
         if self.meter.take().is_some() {
             self.warnings.push(format!("loudness not measured: {why}"));
+            self.out.source_meter_stopped();
+        }
+    }
+
+    /// Passes the resampled samples on to `out`. A panic inside `out` (the analysis stages)
+    /// is carried past the decoder's panic guard as a [`SinkPanic`].
+    fn forward(&mut self) -> Result<()> {
+        if self.resampled.is_empty() {
+            return Ok(());
+        }
+        self.out_len += self.resampled.len() as u64;
+        let (out, samples) = (&mut self.out, &self.resampled);
+        let pushed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| out.push_mono(samples)));
+        self.resampled.clear();
+        match pushed {
+            Ok(r) => r,
+            Err(payload) => std::panic::resume_unwind(Box::new(SinkPanic(payload))),
         }
     }
 
@@ -601,19 +737,19 @@ impl Sink {
             }
         }
         self.frames_in += mono.len() as u64;
-        self.resampler.process(mono, &mut self.out);
+        self.resampler.process(mono, &mut self.resampled);
+        self.forward()?;
         self.check_memory()?;
         Ok(keep_going)
     }
 
     /// `Err(LimitExceeded)` once the decoded output passes [`LoadConfig::max_decoded_bytes`].
     fn check_memory(&self) -> Result<()> {
-        let held = (self.out.len() as u64).saturating_mul(BYTES_PER_OUTPUT_SAMPLE);
+        let held = self.out_len.saturating_mul(BYTES_PER_OUTPUT_SAMPLE);
         match self.cfg.max_decoded_bytes {
             Some(max) if held > max => Err(AnalyzerError::LimitExceeded(format!(
                 "decoded audio exceeds max_decoded_bytes = {max} bytes ({} samples at {} Hz)",
-                self.out.len(),
-                self.out_rate
+                self.out_len, self.out_rate
             ))),
             _ => Ok(()),
         }
@@ -624,8 +760,9 @@ impl Sink {
         self.max_frames.is_some_and(|m| self.frames_in >= m)
     }
 
-    fn finish(mut self, mut info: SourceInfo) -> Result<DecodedAudio> {
-        self.resampler.finish(&mut self.out);
+    fn finish(mut self, mut info: SourceInfo) -> Result<(O, DecodeInfo)> {
+        self.resampler.finish(&mut self.resampled);
+        self.forward()?;
         self.check_memory()?;
         if self.non_finite > 0 {
             self.warnings.push(format!("{} non-finite samples replaced by 0", self.non_finite));
@@ -635,13 +772,7 @@ impl Sink {
         }
         info.n_frames = self.frames_in;
         let loudness = self.meter.as_ref().map(LoudnessMeter::finish);
-        Ok(DecodedAudio {
-            samples: self.out,
-            sample_rate: self.out_rate,
-            source: info,
-            warnings: self.warnings,
-            loudness,
-        })
+        Ok((self.out, DecodeInfo { sample_rate: self.out_rate, source: info, warnings: self.warnings, loudness }))
     }
 }
 
@@ -718,18 +849,19 @@ fn probe_error(e: SymError) -> AnalyzerError {
 /// Decodes a source that can be opened again. Demuxers that scan the whole file when they can
 /// seek (Ogg looks for the last page) fail on one corrupt page; when the first attempt fails
 /// with a decode error, the source is read again strictly forward, which skips the damage.
-fn decode_with_fallback(
+fn decode_with_fallback<O: MonoSink>(
     mut open: impl FnMut() -> Result<Box<dyn MediaSource>>,
     extension: Option<&str>,
     cfg: &LoadConfig,
-) -> Result<DecodedAudio> {
-    match decode_source(open()?, extension, cfg) {
+    make: &mut dyn FnMut(u32) -> Result<O>,
+) -> Result<(O, DecodeInfo)> {
+    match decode_source(open()?, extension, cfg, make) {
         Err(AnalyzerError::Decode(first)) => {
             let forward = Box::new(ReaderSource { inner: open()?, seekable: false });
-            match decode_source(forward, extension, cfg) {
-                Ok(mut audio) => {
-                    audio.warnings.push(format!("decoded by reading forward after: {first}"));
-                    Ok(audio)
+            match decode_source(forward, extension, cfg, make) {
+                Ok((out, mut info)) => {
+                    info.warnings.push(format!("decoded by reading forward after: {first}"));
+                    Ok((out, info))
                 }
                 Err(_) => Err(AnalyzerError::Decode(first)),
             }
@@ -738,7 +870,12 @@ fn decode_with_fallback(
     }
 }
 
-fn decode_source(source: Box<dyn MediaSource>, extension: Option<&str>, cfg: &LoadConfig) -> Result<DecodedAudio> {
+fn decode_source<O: MonoSink>(
+    source: Box<dyn MediaSource>,
+    extension: Option<&str>,
+    cfg: &LoadConfig,
+    make: &mut dyn FnMut(u32) -> Result<O>,
+) -> Result<(O, DecodeInfo)> {
     let mut source = source;
     let len = source.seek(SeekFrom::End(0)).map_err(|e| AnalyzerError::io(None, e))?;
     source.seek(SeekFrom::Start(0)).map_err(|e| AnalyzerError::io(None, e))?;
@@ -754,8 +891,13 @@ fn decode_source(source: Box<dyn MediaSource>, extension: Option<&str>, cfg: &Lo
         hint.with_extension(ext);
     }
     // Catch panics from the third-party decoders: malformed input must never abort the caller.
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_stream(mss, &hint, cfg, edit)));
+    // A panic of the sink (our own stages) is not theirs: it goes on unwinding.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| decode_stream(mss, &hint, cfg, edit, make)));
     result.unwrap_or_else(|panic| {
+        let panic = match panic.downcast::<SinkPanic>() {
+            Ok(ours) => std::panic::resume_unwind(ours.0),
+            Err(theirs) => theirs,
+        };
         let msg = panic
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -773,12 +915,13 @@ fn looks_like_mp4(source: &mut dyn MediaSource) -> bool {
     ok
 }
 
-fn decode_stream(
+fn decode_stream<O: MonoSink>(
     mss: MediaSourceStream<'static>,
     hint: &Hint,
     cfg: &LoadConfig,
     edit: Option<EditRange>,
-) -> Result<DecodedAudio> {
+    make: &mut dyn FnMut(u32) -> Result<O>,
+) -> Result<(O, DecodeInfo)> {
     let mut format = symphonia::default::get_probe()
         .probe(hint, mss, FormatOptions::default(), MetadataOptions::default())
         .map_err(probe_error)?;
@@ -809,7 +952,7 @@ fn decode_stream(
     let mut decoder = registry
         .make_audio_decoder(&params, &AudioDecoderOptions::default().gapless(true))
         .map_err(|e| AnalyzerError::UnsupportedFormat(format!("{codec}: {e}")))?;
-    let mut sink: Option<Sink> = None;
+    let mut sink: Option<Sink<O>> = None;
     let mut info = SourceInfo {
         sample_rate: params.sample_rate.unwrap_or(0),
         channels: declared_channels as u16,
@@ -889,7 +1032,8 @@ fn decode_stream(
             None => {
                 info.sample_rate = spec_rate;
                 info.channels = n_ch as u16;
-                sink.insert(Sink::new(cfg, spec_rate, edit, &channel_roles(buf.spec().channels(), n_ch))?)
+                let out = make(cfg.sr.unwrap_or(spec_rate))?;
+                sink.insert(Sink::new(cfg, spec_rate, edit, &channel_roles(buf.spec().channels(), n_ch), out)?)
             }
         };
         if !s.push(&mut mono, &interleaved)? {

@@ -10,6 +10,7 @@ pub use decode::{
     MAX_SOURCE_SAMPLE_RATE, MIN_SOURCE_SAMPLE_RATE, SampleStream, SourceInfo, content_hash_bytes, content_hash_path,
     load_bytes, load_path, load_reader, load_samples,
 };
+pub(crate) use decode::{DecodeInfo, MonoSink, RawStream, stream_bytes, stream_path};
 #[cfg(feature = "test-hooks")]
 pub(crate) use mp4::audio_edit_range as mp4_edit_range;
 pub use resample::{ResampleQuality, StreamResampler};

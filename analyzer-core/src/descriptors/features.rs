@@ -388,7 +388,7 @@ impl FeatureExtractor {
             &clean
         };
         let frames = self.frame_pass(y);
-        self.extract_frames(frames, y, beat_times)
+        self.extract_frames(frames, &SignalStats::of(y), beat_times)
     }
 
     /// Finishes [`FeatureExtractor::extract`] from frames gathered by an accumulator over the
@@ -401,14 +401,21 @@ impl FeatureExtractor {
             clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
             &clean
         };
-        self.extract_frames(frames.frames, y, beat_times)
+        self.extract_frames(frames.state.frames, &SignalStats::of(y), beat_times)
     }
 
-    /// The features from the frame series of the finite signal `y`.
-    fn extract_frames(&self, frames: Frames, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
+    /// Finishes [`FeatureExtractor::extract`] from a [`FeatureState`] fed the STFT frames of a
+    /// signal and the [`SignalStats`] of the same (finite) samples: the streaming form, which
+    /// never holds the signal.
+    pub fn extract_from_state(&self, state: FeatureState, stats: &SignalStats, beat_times: &[f64]) -> AudioFeatures {
+        self.extract_frames(state.frames, stats, beat_times)
+    }
+
+    /// The features from the frame series and sample statistics of a finite signal.
+    fn extract_frames(&self, frames: Frames, stats: &SignalStats, beat_times: &[f64]) -> AudioFeatures {
         let cfg = &self.config;
         let sr = self.sr as f32;
-        let duration_s = y.len() as f32 / sr;
+        let duration_s = stats.n as f32 / sr;
         let db: Vec<f32> = frames.energy.iter().map(|&e| power_db(e)).collect();
         let max_db = db.iter().copied().fold(DB_FLOOR, f32::max);
         let gate = (max_db - SILENCE_RELATIVE_DB).max(SILENCE_ABSOLUTE_DB);
@@ -420,9 +427,8 @@ impl FeatureExtractor {
         let mean_over = |v: &[f32]| active.iter().map(|&t| v[t]).sum::<f32>() / active.len() as f32;
 
         // Dynamics.
-        let sum_sq: f64 = y.iter().map(|&v| f64::from(v) * f64::from(v)).sum();
-        let rms = (sum_sq / y.len().max(1) as f64).sqrt() as f32;
-        let peak = y.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+        let rms = (stats.sum_sq / stats.n.max(1) as f64).sqrt() as f32;
+        let peak = stats.peak;
         let rms_db = amp_db(rms);
         let crest_db = (amp_db(peak) - rms_db).max(0.0);
         let mut active_db: Vec<f32> = active.iter().map(|&t| db[t]).collect();
@@ -484,11 +490,7 @@ impl FeatureExtractor {
         }
         mfcc_std.iter_mut().for_each(|s| *s = (*s / active.len() as f32).sqrt());
 
-        let zcr = if y.len() > 1 {
-            y.windows(2).filter(|w| (w[0] >= 0.0) != (w[1] >= 0.0)).count() as f32 / (y.len() - 1) as f32
-        } else {
-            0.0
-        };
+        let zcr = if stats.n > 1 { stats.crossings as f32 / (stats.n - 1) as f32 } else { 0.0 };
         let features = AudioFeatures {
             duration_s,
             rms_db,
@@ -529,7 +531,7 @@ impl FeatureExtractor {
     fn frame_pass(&self, y: &[f32]) -> Frames {
         let mut acc = self.accumulator(self.stft.config().n_frames(y.len()));
         self.stft.for_each_frame(y, |t, x| acc.push(t, x));
-        acc.frames
+        acc.state.frames
     }
 
     /// The planned STFT (its frames are the ones [`FeatureFrames::push`] expects).
@@ -541,16 +543,23 @@ impl FeatureExtractor {
     /// for callers that share the STFT pass with other stages; finish with
     /// [`FeatureExtractor::extract_from_frames`].
     pub fn accumulator(&self, n_frames: usize) -> FeatureFrames<'_> {
+        let mut state = self.state();
+        state.frames.mfcc.reserve(n_frames * self.config.n_mfcc);
+        FeatureFrames { ex: self, state }
+    }
+
+    /// The per-frame series of a signal of unknown length, gathered frame by frame; unlike
+    /// [`FeatureFrames`] it does not borrow the extractor, which is passed to each call (for
+    /// streaming analyses that own their plans). Finish with
+    /// [`FeatureExtractor::extract_from_state`].
+    pub fn state(&self) -> FeatureState {
         let cfg = &self.config;
         let n_bins = cfg.n_fft / 2 + 1;
         let bin_hz = self.sr as f32 / cfg.n_fft as f32;
         let bin = |hz: f32| ((hz / bin_hz).round() as usize).min(n_bins - 1);
         let n_mels = cfg.n_mels;
-        let mut frames = Frames::default();
-        frames.mfcc.reserve(n_frames * cfg.n_mfcc);
-        FeatureFrames {
-            ex: self,
-            frames,
+        FeatureState {
+            frames: Frames::default(),
             v_lo: bin(cfg.voice_band_hz.0),
             v_hi: bin(cfg.voice_band_hz.1),
             low_hi: bin(cfg.low_freq_hz),
@@ -572,6 +581,25 @@ impl FeatureExtractor {
 /// ([`FeatureExtractor::accumulator`]).
 pub struct FeatureFrames<'a> {
     ex: &'a FeatureExtractor,
+    state: FeatureState,
+}
+
+impl std::fmt::Debug for FeatureFrames<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeatureFrames").field("n_frames", &self.state.frames.energy.len()).finish_non_exhaustive()
+    }
+}
+
+impl FeatureFrames<'_> {
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the extractor's STFT; frames must come in
+    /// order). No allocation.
+    pub fn push(&mut self, t: usize, x: &[Complex32]) {
+        self.state.push(self.ex, t, x);
+    }
+}
+
+/// The per-frame series of [`FeatureExtractor::state`].
+pub struct FeatureState {
     frames: Frames,
     v_lo: usize,
     v_hi: usize,
@@ -588,17 +616,16 @@ pub struct FeatureFrames<'a> {
     scratch: Vec<Complex32>,
 }
 
-impl std::fmt::Debug for FeatureFrames<'_> {
+impl std::fmt::Debug for FeatureState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FeatureFrames").field("n_frames", &self.frames.energy.len()).finish_non_exhaustive()
+        f.debug_struct("FeatureState").field("n_frames", &self.frames.energy.len()).finish_non_exhaustive()
     }
 }
 
-impl FeatureFrames<'_> {
-    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the extractor's STFT; frames must come in
-    /// order). No allocation.
-    pub fn push(&mut self, t: usize, x: &[Complex32]) {
-        let ex = self.ex;
+impl FeatureState {
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of `ex`'s STFT; frames must come in
+    /// order). No allocation beyond the growing series.
+    pub fn push(&mut self, ex: &FeatureExtractor, t: usize, x: &[Complex32]) {
         let cfg = &ex.config;
         let fr = &mut self.frames;
         let power = &mut self.power;
@@ -673,6 +700,56 @@ impl FeatureFrames<'_> {
             };
         fr.harmonicity.push(h);
         fr.f0.push(f0);
+    }
+}
+
+/// The sample statistics the features need besides the frames: length, energy, peak and zero
+/// crossings of a finite signal, gathered chunk by chunk ([`SignalStats::push`]) or at once
+/// ([`SignalStats::of`]) with the same arithmetic.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SignalStats {
+    n: usize,
+    /// `Σ y²` in f64, summed in sample order.
+    sum_sq: f64,
+    peak: f32,
+    /// Pairs of consecutive samples on either side of zero (`y ≥ 0` against `y < 0`).
+    crossings: usize,
+    /// Whether the last sample was `≥ 0`.
+    last_non_negative: Option<bool>,
+}
+
+impl SignalStats {
+    /// The statistics of `y`.
+    pub fn of(y: &[f32]) -> Self {
+        let mut s = Self::default();
+        s.push(y);
+        s
+    }
+
+    /// Adds the next samples.
+    pub fn push(&mut self, y: &[f32]) {
+        self.n += y.len();
+        self.sum_sq = y.iter().fold(self.sum_sq, |acc, &v| acc + f64::from(v) * f64::from(v));
+        self.peak = y.iter().fold(self.peak, |m, v| m.max(v.abs()));
+        let mut last = self.last_non_negative;
+        for &v in y {
+            let s = v >= 0.0;
+            if last.is_some_and(|l| l != s) {
+                self.crossings += 1;
+            }
+            last = Some(s);
+        }
+        self.last_non_negative = last;
+    }
+
+    /// Number of samples.
+    pub fn len(&self) -> usize {
+        self.n
+    }
+
+    /// Whether no sample was added.
+    pub fn is_empty(&self) -> bool {
+        self.n == 0
     }
 }
 

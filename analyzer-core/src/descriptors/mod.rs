@@ -60,7 +60,7 @@ pub mod features;
 pub mod loudness;
 pub mod model;
 
-pub use features::{AudioFeatures, FeatureConfig, FeatureExtractor};
+pub use features::{AudioFeatures, FeatureConfig, FeatureExtractor, FeatureFrames, FeatureState, SignalStats};
 pub use loudness::{ChannelRole, LoudnessConfig, LoudnessMeter, LoudnessStats, measure_loudness};
 pub use model::{DescriptorModel, Feature, FeatureVector, LogisticModel, Term};
 
@@ -204,13 +204,42 @@ pub fn track_loudness(
     if let Some(s) = loudness {
         return Ok(*s);
     }
-    // Only the integrated loudness and range are read: skip the true peak.
-    let meter_cfg = LoudnessConfig { true_peak: false, ..config.loudness.clone() };
-    let mut s = measure_loudness(y, sr, &[ChannelRole::Front], &meter_cfg)?;
-    if s.gated_blocks > 0 {
-        s.integrated_lufs += config.mono_loudness_offset_lu;
+    let mut meter = MonoLoudness::new(sr, config)?;
+    meter.push(y);
+    Ok(meter.stats(config))
+}
+
+/// The fallback of [`track_loudness`] fed chunk by chunk: BS.1770 on a mono signal (true peak
+/// skipped, only the integrated loudness and range are read), plus
+/// [`DescriptorConfig::mono_loudness_offset_lu`] for the lost channel sum.
+#[derive(Debug, Clone)]
+pub struct MonoLoudness {
+    meter: LoudnessMeter,
+}
+
+impl MonoLoudness {
+    /// A meter for a mono signal at `sr` Hz.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] for a bad loudness config or rate.
+    pub fn new(sr: u32, config: &DescriptorConfig) -> Result<Self> {
+        let meter_cfg = LoudnessConfig { true_peak: false, ..config.loudness.clone() };
+        Ok(Self { meter: LoudnessMeter::new(sr, &[ChannelRole::Front], meter_cfg)? })
     }
-    Ok(s)
+
+    /// Adds the next samples.
+    pub fn push(&mut self, y: &[f32]) {
+        self.meter.push_interleaved(y);
+    }
+
+    /// The loudness so far, offset as [`track_loudness`] does.
+    pub fn stats(&self, config: &DescriptorConfig) -> LoudnessStats {
+        let mut s = self.meter.finish();
+        if s.gated_blocks > 0 {
+            s.integrated_lufs += config.mono_loudness_offset_lu;
+        }
+        s
+    }
 }
 
 /// Computes the feature vector the descriptor models read: the audio features of `y` (mono,
@@ -245,6 +274,16 @@ pub fn feature_vector(
     config: &DescriptorConfig,
 ) -> Result<FeatureVector> {
     let stats = track_loudness(y, sr, loudness, config)?;
+    Ok(feature_vector_from_loudness(f, &stats, context, config))
+}
+
+/// [`feature_vector`] with the track loudness already known (see [`track_loudness`]).
+pub fn feature_vector_from_loudness(
+    f: &AudioFeatures,
+    stats: &LoudnessStats,
+    context: &MusicalContext,
+    config: &DescriptorConfig,
+) -> FeatureVector {
     let mut x = FeatureVector::default();
     use Feature as F;
     for (feat, v) in [
@@ -294,7 +333,7 @@ pub fn feature_vector(
     };
     x.set(F::ModeMajor, mode);
     x.set(F::ModeConfidence, finite_or(context.mode_confidence, 0.0));
-    Ok(x)
+    x
 }
 
 /// Computes Spotify's descriptors for a mono signal `y` at `sr` Hz.

@@ -24,8 +24,8 @@ pub mod tempo;
 pub use beats::{BeatConfig, Beats, track_beats};
 pub use meter::{Meter, MeterConfig, analyze_meter};
 pub use onset::{
-    FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, SuperFluxFrames, onset_detect,
-    onset_strength,
+    FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, SuperFluxFrames, SuperFluxRows,
+    onset_detect, onset_strength,
 };
 pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
 

@@ -246,13 +246,17 @@ impl SuperFlux {
     /// A frame-by-frame accumulator for `n_frames` STFT frames (see [`SuperFlux::stft`]), for
     /// callers that share the STFT pass with other stages.
     pub fn accumulator(&self, n_frames: usize) -> SuperFluxFrames<'_> {
-        let n_bands = self.bands.len();
-        SuperFluxFrames {
-            detector: self,
-            spec: vec![0.0f32; n_frames * n_bands],
-            n_frames,
-            mag: vec![0.0f32; self.config.n_fft / 2 + 1],
-        }
+        let mut rows = self.rows();
+        rows.spec.reserve_exact(n_frames * self.bands.len());
+        rows.limit = Some(n_frames);
+        SuperFluxFrames { detector: self, rows }
+    }
+
+    /// The filterbank rows of a signal of unknown length, gathered frame by frame; unlike
+    /// [`SuperFluxFrames`] it does not borrow the detector, which is passed to each call (for
+    /// streaming analyses that own their plans).
+    pub fn rows(&self) -> SuperFluxRows {
+        SuperFluxRows { spec: Vec::new(), limit: None, mag: vec![0.0f32; self.config.n_fft / 2 + 1] }
     }
 }
 
@@ -260,32 +264,59 @@ impl SuperFlux {
 #[derive(Debug)]
 pub struct SuperFluxFrames<'a> {
     detector: &'a SuperFlux,
-    spec: Vec<f32>,
-    n_frames: usize,
-    mag: Vec<f32>,
+    rows: SuperFluxRows,
 }
 
 impl SuperFluxFrames<'_> {
     /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the detector's STFT). No allocation.
     pub fn push(&mut self, t: usize, x: &[Complex32]) {
-        let n_bands = self.detector.bands.len();
-        if t >= self.n_frames {
-            return;
-        }
-        simd::magnitude(x, &mut self.mag);
-        let row = &mut self.spec[t * n_bands..(t + 1) * n_bands];
-        for (o, b) in row.iter_mut().zip(&self.detector.bands) {
-            *o = simd::dot(&self.mag[b.start..b.start + b.weights.len()], &b.weights);
-        }
-        self.detector.config.log.apply(row);
-        // Samples near f32::MAX overflow the FFT: keep every value finite.
-        row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        self.rows.push(self.detector, t, x);
     }
 
     /// The envelope and the spectrogram.
     pub fn finish(self) -> OnsetStrength {
-        let d = self.detector;
-        let spectrogram = Spectrogram::new(self.spec, self.n_frames, d.bands.len());
+        self.rows.finish(self.detector)
+    }
+}
+
+/// The filterbank rows of [`SuperFlux::rows`]: frames arrive in order, each with the detector
+/// that planned them.
+#[derive(Debug, Clone)]
+pub struct SuperFluxRows {
+    spec: Vec<f32>,
+    /// The number of frames, when known in advance (later frames are ignored).
+    limit: Option<usize>,
+    mag: Vec<f32>,
+}
+
+impl SuperFluxRows {
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of `detector`'s STFT; frames in order).
+    pub fn push(&mut self, detector: &SuperFlux, t: usize, x: &[Complex32]) {
+        let n_bands = detector.bands.len();
+        if self.limit.is_some_and(|n| t >= n) {
+            return;
+        }
+        if self.spec.len() < (t + 1) * n_bands {
+            self.spec.resize((t + 1) * n_bands, 0.0);
+        }
+        simd::magnitude(x, &mut self.mag);
+        let row = &mut self.spec[t * n_bands..(t + 1) * n_bands];
+        for (o, b) in row.iter_mut().zip(&detector.bands) {
+            *o = simd::dot(&self.mag[b.start..b.start + b.weights.len()], &b.weights);
+        }
+        detector.config.log.apply(row);
+        // Samples near f32::MAX overflow the FFT: keep every value finite.
+        row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+    }
+
+    /// The envelope and the spectrogram (of `limit` frames when it was set, missing frames
+    /// zero; otherwise of the frames pushed).
+    pub fn finish(mut self, detector: &SuperFlux) -> OnsetStrength {
+        let d = detector;
+        let n_bands = d.bands.len();
+        let n_frames = self.limit.unwrap_or(self.spec.len() / n_bands.max(1));
+        self.spec.resize(n_frames * n_bands, 0.0);
+        let spectrogram = Spectrogram::new(self.spec, n_frames, n_bands);
         let envelope = superflux(&spectrogram, d.config.max_filter_half_width, d.config.diff_lag, d.config.aggregate);
         OnsetStrength { envelope, frame_rate: d.config.frame_rate(d.sr), spectrogram }
     }

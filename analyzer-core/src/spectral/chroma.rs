@@ -138,6 +138,46 @@ pub struct Chromagram {
     pub tuning_concentration: f32,
 }
 
+/// The spectral peaks of a sequence of frames, stored flat with per-frame offsets (at most
+/// [`PeakConfig::max_peaks`] per frame): what [`Hpcp::from_peaks`] needs of a spectrogram.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FramePeaks {
+    all: Vec<SpectralPeak>,
+    /// `offsets[t]..offsets[t + 1]` are frame `t`'s peaks.
+    offsets: Vec<usize>,
+    scratch: Vec<SpectralPeak>,
+}
+
+impl Default for FramePeaks {
+    fn default() -> Self {
+        Self { all: Vec::new(), offsets: vec![0], scratch: Vec::new() }
+    }
+}
+
+impl FramePeaks {
+    /// Finds the peaks of the next frame's magnitudes and appends them.
+    pub fn push_frame(&mut self, magnitude: &[f32], cfg: &PeakConfig) {
+        peaks::find_peaks(magnitude, cfg, &mut self.scratch);
+        self.all.extend_from_slice(&self.scratch);
+        self.offsets.push(self.all.len());
+    }
+
+    /// Number of frames.
+    pub fn n_frames(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    /// The peaks of frame `t`.
+    pub fn frame(&self, t: usize) -> &[SpectralPeak] {
+        &self.all[self.offsets[t]..self.offsets[t + 1]]
+    }
+
+    /// The peaks of every frame, in frame order.
+    pub fn all(&self) -> &[SpectralPeak] {
+        &self.all
+    }
+}
+
 /// A planned HPCP computation.
 #[derive(Debug, Clone)]
 pub struct Hpcp {
@@ -175,28 +215,30 @@ impl Hpcp {
                 format!("HPCP expects {} bins, spectrogram has {}", pc.n_fft / 2 + 1, magnitude.n_bins()),
             ));
         }
-        // Pass 1: peaks of every frame (kept flat, with per-frame offsets).
-        let mut all: Vec<SpectralPeak> = Vec::new();
-        let mut offsets = Vec::with_capacity(magnitude.n_frames() + 1);
-        let mut frame_peaks = Vec::with_capacity(pc.max_peaks);
-        offsets.push(0);
+        // Pass 1: peaks of every frame.
+        let mut peaks = FramePeaks::default();
         for row in magnitude.frames() {
-            peaks::find_peaks(row, pc, &mut frame_peaks);
-            all.extend_from_slice(&frame_peaks);
-            offsets.push(all.len());
+            peaks.push_frame(row, pc);
         }
-        let (estimated, tuning_concentration) = tuning_resultant(&all, self.config.reference_hz);
+        Ok(self.from_peaks(&peaks))
+    }
+
+    /// Pass 2 of [`Hpcp::compute`] on the peaks of every frame (found with this config's
+    /// [`HpcpConfig::peaks`], e.g. frame by frame with [`FramePeaks::push_frame`]): the tuning
+    /// from all peaks, then each frame's profile.
+    pub fn from_peaks(&self, peaks: &FramePeaks) -> Chromagram {
+        let (estimated, tuning_concentration) = tuning_resultant(&peaks.all, self.config.reference_hz);
         let tuning = if self.config.estimate_tuning { estimated } else { 0.0 };
         let reference_hz = self.config.reference_hz * 2f32.powf(tuning / 12.0);
-        // Pass 2: accumulate.
         let size = self.config.size;
-        let mut profile = Spectrogram::new(vec![0.0; magnitude.n_frames() * size], magnitude.n_frames(), size);
-        for t in 0..magnitude.n_frames() {
+        let n_frames = peaks.n_frames();
+        let mut profile = Spectrogram::new(vec![0.0; n_frames * size], n_frames, size);
+        for t in 0..n_frames {
             let out = profile.frame_mut(t);
-            self.accumulate(&all[offsets[t]..offsets[t + 1]], reference_hz, out);
+            self.accumulate(peaks.frame(t), reference_hz, out);
             normalize(out, self.config.normalization);
         }
-        Ok(Chromagram { profile, tuning, reference_hz, tuning_concentration })
+        Chromagram { profile, tuning, reference_hz, tuning_concentration }
     }
 
     /// Adds the contributions of one frame's peaks to `out` (length `size`).

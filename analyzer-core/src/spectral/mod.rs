@@ -6,6 +6,7 @@ pub mod log;
 pub mod mel;
 pub mod peaks;
 pub mod stft;
+pub mod stream;
 pub mod window;
 
 pub use chroma::{Chromagram, Hpcp, HpcpConfig, HpcpNormalization, HpcpWeighting};
@@ -13,6 +14,7 @@ pub use log::LogCompression;
 pub use mel::{MelConfig, MelFilterbank, MelNorm, MelScale};
 pub use peaks::{PeakConfig, SpectralPeak};
 pub use stft::{PadMode, Stft, StftConfig};
+pub use stream::StftStream;
 pub use window::WindowType;
 
 /// A real-valued time-frequency matrix stored frame-major: row `t` is frame `t`.

@@ -167,11 +167,20 @@ impl Stft {
     }
 
     fn work(&self) -> Work {
-        Work {
-            frame: self.fft.make_input_vec(),
-            spectrum: self.fft.make_output_vec(),
-            scratch: self.fft.make_scratch_vec(),
-        }
+        let (frame, spectrum, scratch) = self.buffers();
+        Work { frame, spectrum, scratch }
+    }
+
+    /// Input, output and scratch buffers sized for [`Stft::transform`].
+    pub(crate) fn buffers(&self) -> (Vec<f32>, Vec<Complex32>, Vec<Complex32>) {
+        (self.fft.make_input_vec(), self.fft.make_output_vec(), self.fft.make_scratch_vec())
+    }
+
+    /// Transforms one windowed frame (overwritten) into its `n_fft/2+1` bins, with buffers
+    /// from [`Stft::buffers`].
+    pub(crate) fn transform(&self, frame: &mut [f32], spectrum: &mut [Complex32], scratch: &mut [Complex32]) {
+        // The buffers come from the plan itself, so their lengths are always right.
+        self.fft.process_with_scratch(frame, spectrum, scratch).expect("realfft buffers sized by the plan");
     }
 
     /// Copies frame `t` of `y` (with padding) into `out` (length `n_fft`).
@@ -208,10 +217,7 @@ impl Stft {
         for t in 0..n_frames {
             self.fill_frame(y, t, &mut work.frame);
             simd::mul_in_place(&mut work.frame, &self.window);
-            // The buffers come from the plan itself, so their lengths are always right.
-            self.fft
-                .process_with_scratch(&mut work.frame, &mut work.spectrum, &mut work.scratch)
-                .expect("realfft buffers sized by the plan");
+            self.transform(&mut work.frame, &mut work.spectrum, &mut work.scratch);
             f(t, &work.spectrum);
         }
     }
@@ -243,9 +249,7 @@ impl Stft {
             }
             // The transform overwrites its input, so it gets a copy.
             work.frame.copy_from_slice(&windowed);
-            self.fft
-                .process_with_scratch(&mut work.frame, &mut work.spectrum, &mut work.scratch)
-                .expect("realfft buffers sized by the plan");
+            self.transform(&mut work.frame, &mut work.spectrum, &mut work.scratch);
             f(t, &windowed, Some(&work.spectrum));
         }
     }
@@ -279,7 +283,7 @@ impl Stft {
 }
 
 /// numpy `reflect` padding: mirrors about the edge samples, repeating as often as needed.
-fn reflect_index(idx: isize, len: usize) -> usize {
+pub(crate) fn reflect_index(idx: isize, len: usize) -> usize {
     if len == 1 {
         return 0;
     }

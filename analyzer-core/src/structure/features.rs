@@ -24,6 +24,8 @@
 //! - E. Gómez, "Tonal description of music audio signals", PhD thesis, UPF, 2006.
 //! - Echo Nest / Spotify, "Analyzer documentation" (timbre, pitches, loudness of segments), 2014.
 
+use realfft::num_complex::Complex32;
+
 use crate::error::{AnalyzerError, Result, check};
 use crate::simd;
 use crate::spectral::{MelConfig, MelFilterbank, Stft, StftConfig};
@@ -209,67 +211,97 @@ impl FrameFeatureExtractor {
         &self.config
     }
 
+    /// The planned STFT (its frames are the ones [`FrameFeatureState::push`] expects).
+    pub fn stft(&self) -> &Stft {
+        &self.stft
+    }
+
     /// The frame features of mono `y` (at [`Self::sample_rate`]).
     pub fn compute(&self, y: &[f32]) -> FrameFeatures {
+        let mut state = self.state();
+        self.stft.for_each_frame_strided(y, self.config.spectral_stride, |_, w, x| state.push(self, w, x));
+        state.finish(self)
+    }
+
+    /// The frame features of a signal of unknown length, gathered frame by frame (streaming
+    /// analyses); the extractor is passed to each call.
+    pub fn state(&self) -> FrameFeatureState {
         let config = &self.config;
-        let frame_rate = self.sr as f32 / config.hop_length as f32;
-        let window_seconds = config.n_fft as f64 / self.sr as f64;
-        let n = self.stft.config().n_frames(y.len());
-        let mut out = FrameFeatures {
-            frame_rate,
-            window_seconds,
-            loudness_db: Vec::with_capacity(n),
-            timbre: Vec::with_capacity(n),
-            chroma: Vec::with_capacity(n),
-        };
-        if y.is_empty() {
-            return out;
+        FrameFeatureState {
+            out: FrameFeatures {
+                frame_rate: self.sr as f32 / config.hop_length as f32,
+                window_seconds: config.n_fft as f64 / self.sr as f64,
+                loudness_db: Vec::new(),
+                timbre: Vec::new(),
+                chroma: Vec::new(),
+            },
+            power: vec![0.0f32; self.stft.config().n_bins()],
+            mel_frame: vec![0.0f32; config.n_mels],
+            mag: vec![0.0f32; self.chroma_bins],
         }
-        let mut power = vec![0.0f32; self.stft.config().n_bins()];
-        let mut mel_frame = vec![0.0f32; config.n_mels];
-        let mut mag = vec![0.0f32; self.chroma_bins];
-        let stride = config.spectral_stride;
-        self.stft.for_each_frame_strided(y, stride, |_, windowed, spectrum| {
-            let energy = simd::dot(windowed, windowed);
-            let db = if energy.is_finite() { 10.0 * (energy / self.win_energy + EPS).log10() } else { config.floor_db };
-            out.loudness_db.push(db.max(config.floor_db));
-            let Some(x) = spectrum else {
-                // Filled in by interpolation below.
-                out.timbre.push([0.0; N_DIMS]);
-                out.chroma.push([0.0; N_DIMS]);
-                return;
-            };
-            simd::power(x, &mut power);
-            let frame = &power[..];
-            self.mel.apply_frame(frame, &mut mel_frame);
-            for m in mel_frame.iter_mut() {
-                *m = 10.0 * (m.max(0.0) + EPS).log10();
-            }
-            let mut t = [0.0f32; N_DIMS];
-            for (j, tj) in t.iter_mut().enumerate() {
-                *tj = simd::dot(&mel_frame, &self.dct[j * config.n_mels..(j + 1) * config.n_mels]);
-            }
-            // Sign convention: the 2nd coefficient grows with brightness.
-            t[1] = -t[1];
-            if t.iter().any(|v| !v.is_finite()) {
-                t = [0.0; N_DIMS];
-            }
-            out.timbre.push(t);
-            for (m, p) in mag.iter_mut().zip(frame) {
-                *m = p.max(0.0).sqrt();
-            }
-            let mut c = [0.0f32; N_DIMS];
-            for &(bin, pc, w) in &self.chroma_map {
-                c[pc as usize] += w * mag[bin as usize];
-            }
-            if c.iter().any(|v| !v.is_finite()) {
-                c = [0.0; N_DIMS];
-            }
-            out.chroma.push(c);
-        });
-        interpolate_strided(&mut out.timbre, stride);
-        interpolate_strided(&mut out.chroma, stride);
-        out
+    }
+}
+
+/// The frame features being gathered ([`FrameFeatureExtractor::state`]).
+#[derive(Debug, Clone)]
+pub struct FrameFeatureState {
+    out: FrameFeatures,
+    power: Vec<f32>,
+    mel_frame: Vec<f32>,
+    mag: Vec<f32>,
+}
+
+impl FrameFeatureState {
+    /// Adds the next frame of `ex`'s STFT, strided by its `spectral_stride`: the windowed
+    /// samples `windowed` of every frame and the spectrum `spectrum` of every stride-th one
+    /// (as [`Stft::for_each_frame_strided`] gives them).
+    pub fn push(&mut self, ex: &FrameFeatureExtractor, windowed: &[f32], spectrum: Option<&[Complex32]>) {
+        let config = &ex.config;
+        let out = &mut self.out;
+        let energy = simd::dot(windowed, windowed);
+        let db = if energy.is_finite() { 10.0 * (energy / ex.win_energy + EPS).log10() } else { config.floor_db };
+        out.loudness_db.push(db.max(config.floor_db));
+        let Some(x) = spectrum else {
+            // Filled in by interpolation in `finish`.
+            out.timbre.push([0.0; N_DIMS]);
+            out.chroma.push([0.0; N_DIMS]);
+            return;
+        };
+        simd::power(x, &mut self.power);
+        let frame = &self.power[..];
+        ex.mel.apply_frame(frame, &mut self.mel_frame);
+        for m in self.mel_frame.iter_mut() {
+            *m = 10.0 * (m.max(0.0) + EPS).log10();
+        }
+        let mut t = [0.0f32; N_DIMS];
+        for (j, tj) in t.iter_mut().enumerate() {
+            *tj = simd::dot(&self.mel_frame, &ex.dct[j * config.n_mels..(j + 1) * config.n_mels]);
+        }
+        // Sign convention: the 2nd coefficient grows with brightness.
+        t[1] = -t[1];
+        if t.iter().any(|v| !v.is_finite()) {
+            t = [0.0; N_DIMS];
+        }
+        out.timbre.push(t);
+        for (m, p) in self.mag.iter_mut().zip(frame) {
+            *m = p.max(0.0).sqrt();
+        }
+        let mut c = [0.0f32; N_DIMS];
+        for &(bin, pc, w) in &ex.chroma_map {
+            c[pc as usize] += w * self.mag[bin as usize];
+        }
+        if c.iter().any(|v| !v.is_finite()) {
+            c = [0.0; N_DIMS];
+        }
+        out.chroma.push(c);
+    }
+
+    /// The frame features, the frames between the stride grid interpolated.
+    pub fn finish(mut self, ex: &FrameFeatureExtractor) -> FrameFeatures {
+        let stride = ex.config.spectral_stride;
+        interpolate_strided(&mut self.out.timbre, stride);
+        interpolate_strided(&mut self.out.chroma, stride);
+        self.out
     }
 }
 

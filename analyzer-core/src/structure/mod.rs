@@ -11,7 +11,9 @@ pub mod sections;
 pub mod segments;
 
 pub use fades::{FadeConfig, fades};
-pub use features::{FrameFeatureConfig, FrameFeatureExtractor, FrameFeatures, N_DIMS, frame_features};
+pub use features::{
+    FrameFeatureConfig, FrameFeatureExtractor, FrameFeatureState, FrameFeatures, N_DIMS, frame_features,
+};
 pub use sections::{Section, SectionConfig, SectionKey, SectionRhythm, section_boundaries, sections};
 pub use segments::{Segment, SegmentConfig, segments};
 

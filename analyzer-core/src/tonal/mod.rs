@@ -23,10 +23,12 @@
 //! - The Echo Nest, *Analyzer Documentation* v3.08, 2014 (`key`, `mode`, confidences and
 //!   segment `pitches`, strongest class = 1).
 
+pub mod accumulate;
 pub mod key;
 pub mod profiles;
 pub mod whitening;
 
+pub use accumulate::TonalAccumulator;
 use key::TonalEvidence;
 pub use key::{KeyAggregation, KeyEstimate, KeyTemplates, MAJOR, MINOR, NO_KEY};
 pub use profiles::{KeyProfile, PITCH_CLASSES};
@@ -35,7 +37,7 @@ use crate::error::{AnalyzerError, Result, check};
 use crate::spectral::chroma::{
     DEFAULT_HARMONIC_DECAY, DEFAULT_N_HARMONICS, DEFAULT_REFERENCE_HZ, DEFAULT_WINDOW_SEMITONES,
 };
-use crate::spectral::{Hpcp, HpcpConfig, HpcpNormalization, HpcpWeighting, PeakConfig, Spectrogram, Stft, StftConfig};
+use crate::spectral::{HpcpConfig, HpcpNormalization, HpcpWeighting, PeakConfig, Stft, StftConfig};
 
 /// Default FFT size: 186 ms at 22050 Hz, 5.4 Hz bins (two bins per semitone from ~80 Hz).
 pub const DEFAULT_KEY_N_FFT: usize = 4096;
@@ -361,13 +363,8 @@ impl TonalFrames {
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
 pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrames> {
-    config.validate()?;
-    if sr == 0 {
-        return Err(AnalyzerError::invalid("sr", "must be > 0"));
-    }
-    let hpcp = Hpcp::new(config.hpcp_config(sr))?;
+    let mut acc = TonalAccumulator::new(sr, config)?;
     let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
-    let frame_rate = sr as f32 / config.hop_length as f32;
     let clean;
     let y = if y.iter().all(|v| v.is_finite()) {
         y
@@ -375,101 +372,8 @@ pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrame
         clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect::<Vec<f32>>();
         &clean
     };
-    let mut mag: Spectrogram = stft.magnitude(y);
-    let TonalShares { fractions: tonal_fraction, tonalness, sustained_tonalness } =
-        prepare_spectrum(&mut mag, sr, config);
-    let chroma = hpcp.compute(&mag)?;
-    let bass_config = HpcpConfig {
-        estimate_tuning: false,
-        reference_hz: chroma.reference_hz,
-        n_harmonics: 1,
-        peaks: PeakConfig { fmax: config.bass_fmax, ..config.hpcp_config(sr).peaks },
-        ..config.hpcp_config(sr)
-    };
-    let bass = if config.relative_margin > 0.0 {
-        let bass_chroma = Hpcp::new(bass_config)?.compute(&mag)?;
-        bass_chroma
-            .profile
-            .frames()
-            .map(|row| {
-                let mut p = [0.0f32; PITCH_CLASSES];
-                let max = row.iter().copied().fold(0.0f32, f32::max);
-                if max > 0.0 && max.is_finite() {
-                    p.iter_mut().zip(row).for_each(|(o, v)| *o = v / max);
-                }
-                p
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    let n = chroma.profile.n_frames();
-    let mut pitches = Vec::with_capacity(n);
-    let mut energy = Vec::with_capacity(n);
-    for row in chroma.profile.frames() {
-        let mut p = [0.0f32; PITCH_CLASSES];
-        p.copy_from_slice(row);
-        let max = p.iter().copied().fold(0.0f32, f32::max);
-        let e: f32 = p.iter().sum();
-        if max > 0.0 && max.is_finite() && e.is_finite() {
-            p.iter_mut().for_each(|v| *v /= max);
-            energy.push(e);
-        } else {
-            p = [0.0; PITCH_CLASSES];
-            energy.push(0.0);
-        }
-        pitches.push(p);
-    }
-    Ok(TonalFrames {
-        pitches,
-        bass,
-        energy,
-        tonal_fraction,
-        frame_rate,
-        tuning: chroma.tuning,
-        tonalness,
-        sustained_tonalness,
-        tuning_concentration: chroma.tuning_concentration,
-    })
-}
-
-/// The per-frame tonal fractions and the track's tonalness and sustained tonalness (see
-/// [`TonalFrames`]), from [`prepare_spectrum`].
-struct TonalShares {
-    fractions: Vec<f32>,
-    tonalness: f32,
-    sustained_tonalness: f32,
-}
-
-/// Measures the tonal shares of `mag`, then whitens it in place if configured.
-fn prepare_spectrum(mag: &mut Spectrogram, sr: u32, config: &KeyConfig) -> TonalShares {
-    let n_bins = mag.n_bins();
-    let n_frames = mag.n_frames();
-    let bin_hz = sr as f32 / config.n_fft as f32;
-    let lo = ((config.fmin / bin_hz).floor() as usize).min(n_bins);
-    let hi = ((config.fmax / bin_hz).ceil() as usize + 1).min(n_bins).max(lo);
-    let peak = crate::simd::max(mag.data()).max(0.0);
-    let floor = peak * 10f32.powf(config.whitening_floor_db / 20.0);
-    let half_width = (config.whitening_half_width_hz / bin_hz).round() as usize;
-    let mut prefix = Vec::with_capacity(n_bins + 1);
-    let (mut tonal, mut sustained, mut total) = (0.0f64, 0.0f64, 0.0f64);
-    let mut fractions = Vec::with_capacity(n_frames);
-    let ratio = config.whitening_ratio();
-    for t in 0..n_frames {
-        let neighbours = [t.checked_sub(1).map(|p| mag.frame(p)), (t + 1 < n_frames).then(|| mag.frame(t + 1))];
-        let e = whitening::tonal_energy(mag.frame(t), neighbours, lo..hi, half_width, floor, ratio, &mut prefix);
-        tonal += e.tonal;
-        sustained += e.sustained;
-        total += e.total;
-        fractions.push(if e.total > 0.0 { (e.tonal / e.total) as f32 } else { 0.0 });
-    }
-    if config.whitening == SpectralWhitening::LocalMean {
-        for t in 0..n_frames {
-            whitening::whiten_in_place(mag.frame_mut(t), half_width, floor, &mut prefix);
-        }
-    }
-    let share = |part: f64| if total > 0.0 { (part / total) as f32 } else { 0.0 };
-    TonalShares { fractions, tonalness: share(tonal), sustained_tonalness: share(sustained) }
+    stft.for_each_frame(y, |_, x| acc.push(x));
+    acc.finish()
 }
 
 /// Estimates the key and mode of a mono signal at `sr` Hz.
