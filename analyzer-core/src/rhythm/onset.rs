@@ -15,6 +15,13 @@
 //!
 //! Non-finite samples are treated as zeros, and so are spectrogram values that overflow.
 //!
+//! The envelope is computed frame by frame as the STFT frames arrive (a ring of `μ` filtered
+//! rows). The filterbank spectrogram itself is only kept for the meter's beat-synchronous
+//! spectra ([`crate::rhythm::meter`]), with adjacent bands summed in groups of
+//! [`OnsetConfig::spectrogram_band_group`]: with the default 2, twelve bands per octave
+//! (semitone resolution, enough for the chord and bass changes the meter looks for) at half
+//! the memory of every band.
+//!
 //! # References
 //! - S. Böck, G. Widmer, "Maximum filter vibrato suppression for onset detection", DAFx 2013.
 //! - S. Böck, F. Krebs, M. Schedl, "Evaluating the online capabilities of onset detection
@@ -44,6 +51,9 @@ pub const DEFAULT_ONSET_LOG_GAMMA: f32 = 1.0;
 pub const DEFAULT_MAX_FILTER_HALF_WIDTH: usize = 1;
 /// Default lag `μ` in frames between the compared frames.
 pub const DEFAULT_DIFF_LAG: usize = 1;
+/// Default number of adjacent filterbank bands summed into one band of the kept spectrogram
+/// (24 bands per octave → 12, semitone resolution).
+pub const DEFAULT_SPECTROGRAM_BAND_GROUP: usize = 2;
 /// Default pre-maximum window of the peak picker in seconds.
 pub const DEFAULT_PRE_MAX_S: f32 = 0.03;
 /// Default post-maximum window of the peak picker in seconds.
@@ -78,6 +88,9 @@ pub struct OnsetConfig {
     pub diff_lag: usize,
     /// How band differences are combined per frame.
     pub aggregate: FluxAggregate,
+    /// The kept spectrogram ([`OnsetStrength::spectrogram`]) sums adjacent filterbank bands in
+    /// groups of this many (≥ 1; 1 keeps every band). The envelope always uses every band.
+    pub spectrogram_band_group: usize,
 }
 
 impl Default for OnsetConfig {
@@ -92,6 +105,7 @@ impl Default for OnsetConfig {
             max_filter_half_width: DEFAULT_MAX_FILTER_HALF_WIDTH,
             diff_lag: DEFAULT_DIFF_LAG,
             aggregate: FluxAggregate::Sum,
+            spectrogram_band_group: DEFAULT_SPECTROGRAM_BAND_GROUP,
         }
     }
 }
@@ -107,6 +121,7 @@ impl OnsetConfig {
         check::positive_f32("fmin", self.fmin)?;
         check::at_least("bands_per_octave", self.bands_per_octave, 1)?;
         check::at_least("diff_lag", self.diff_lag, 1)?;
+        check::at_least("spectrogram_band_group", self.spectrogram_band_group, 1)?;
         self.log.validate()
     }
 
@@ -184,14 +199,16 @@ pub struct SuperFlux {
     bands: Vec<Band>,
 }
 
-/// The onset strength envelope and the log-filtered spectrogram it was computed from.
+/// The onset strength envelope and the log-filtered spectrogram it was computed from (bands
+/// summed in groups of [`OnsetConfig::spectrogram_band_group`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OnsetStrength {
     /// SuperFlux value per frame; frame `t` is centred at `t / frame_rate` seconds.
     pub envelope: Vec<f32>,
     /// Frames per second.
     pub frame_rate: f32,
-    /// The log-compressed filterbank spectrogram (frames × bands).
+    /// The log-compressed filterbank spectrogram, adjacent bands summed in groups of
+    /// [`OnsetConfig::spectrogram_band_group`] (frames × ⌈bands / group⌉).
     pub spectrogram: Spectrogram,
 }
 
@@ -224,6 +241,11 @@ impl SuperFlux {
         self.bands.len()
     }
 
+    /// Number of bands of the kept spectrogram ([`OnsetConfig::spectrogram_band_group`]).
+    pub fn n_spectrogram_bands(&self) -> usize {
+        self.bands.len().div_ceil(self.config.spectrogram_band_group)
+    }
+
     /// The planned STFT (its frames are the ones [`SuperFluxFrames::push`] expects).
     pub fn stft(&self) -> &Stft {
         &self.stft
@@ -247,20 +269,32 @@ impl SuperFlux {
     /// callers that share the STFT pass with other stages.
     pub fn accumulator(&self, n_frames: usize) -> SuperFluxFrames<'_> {
         let mut rows = self.rows();
-        rows.spec.reserve_exact(n_frames * self.bands.len());
+        rows.kept.reserve_exact(n_frames * self.n_spectrogram_bands());
+        rows.envelope.reserve_exact(n_frames);
         rows.limit = Some(n_frames);
         SuperFluxFrames { detector: self, rows }
     }
 
-    /// The filterbank rows of a signal of unknown length, gathered frame by frame; unlike
-    /// [`SuperFluxFrames`] it does not borrow the detector, which is passed to each call (for
-    /// streaming analyses that own their plans).
+    /// The envelope and kept spectrogram of a signal of unknown length, gathered frame by
+    /// frame; unlike [`SuperFluxFrames`] it does not borrow the detector, which is passed to
+    /// each call (for streaming analyses that own their plans).
     pub fn rows(&self) -> SuperFluxRows {
-        SuperFluxRows { spec: Vec::new(), limit: None, mag: vec![0.0f32; self.config.n_fft / 2 + 1] }
+        let n_bands = self.bands.len();
+        let lag = self.config.diff_lag;
+        SuperFluxRows {
+            kept: Vec::new(),
+            envelope: Vec::new(),
+            limit: None,
+            mag: vec![0.0f32; self.config.n_fft / 2 + 1],
+            row: vec![0.0f32; n_bands],
+            maxed: vec![0.0f32; lag * n_bands],
+            diff: vec![0.0f32; n_bands],
+        }
     }
 }
 
-/// The filterbank spectrogram being filled one STFT frame at a time ([`SuperFlux::accumulator`]).
+/// The envelope and spectrogram being gathered one STFT frame at a time
+/// ([`SuperFlux::accumulator`]).
 #[derive(Debug)]
 pub struct SuperFluxFrames<'a> {
     detector: &'a SuperFlux,
@@ -268,7 +302,8 @@ pub struct SuperFluxFrames<'a> {
 }
 
 impl SuperFluxFrames<'_> {
-    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the detector's STFT). No allocation.
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of the detector's STFT; frames in order).
+    /// No allocation.
     pub fn push(&mut self, t: usize, x: &[Complex32]) {
         self.rows.push(self.detector, t, x);
     }
@@ -279,46 +314,94 @@ impl SuperFluxFrames<'_> {
     }
 }
 
-/// The filterbank rows of [`SuperFlux::rows`]: frames arrive in order, each with the detector
-/// that planned them.
+/// The envelope and kept spectrogram of [`SuperFlux::rows`]: frames arrive in order, each with
+/// the detector that planned them. The envelope is exactly [`superflux`] of the full filterbank
+/// rows, computed as they arrive.
 #[derive(Debug, Clone)]
 pub struct SuperFluxRows {
-    spec: Vec<f32>,
+    /// The kept spectrogram, frame-major.
+    kept: Vec<f32>,
+    envelope: Vec<f32>,
     /// The number of frames, when known in advance (later frames are ignored).
     limit: Option<usize>,
     mag: Vec<f32>,
+    /// The current filterbank row.
+    row: Vec<f32>,
+    /// The maximum-filtered rows of the last `lag` frames (a ring, as in [`superflux`]).
+    maxed: Vec<f32>,
+    diff: Vec<f32>,
 }
 
 impl SuperFluxRows {
-    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of `detector`'s STFT; frames in order).
+    /// Adds frame `t` (`n_fft / 2 + 1` complex bins of `detector`'s STFT). Frames come in
+    /// order; a frame skipped counts as silent (a zero row).
     pub fn push(&mut self, detector: &SuperFlux, t: usize, x: &[Complex32]) {
-        let n_bands = detector.bands.len();
-        if self.limit.is_some_and(|n| t >= n) {
+        if self.limit.is_some_and(|n| t >= n) || t < self.envelope.len() {
             return;
         }
-        if self.spec.len() < (t + 1) * n_bands {
-            self.spec.resize((t + 1) * n_bands, 0.0);
+        while self.envelope.len() < t {
+            self.row.iter_mut().for_each(|v| *v = 0.0);
+            self.add_row(detector);
         }
         simd::magnitude(x, &mut self.mag);
-        let row = &mut self.spec[t * n_bands..(t + 1) * n_bands];
-        for (o, b) in row.iter_mut().zip(&detector.bands) {
+        for (o, b) in self.row.iter_mut().zip(&detector.bands) {
             *o = simd::dot(&self.mag[b.start..b.start + b.weights.len()], &b.weights);
         }
-        detector.config.log.apply(row);
+        detector.config.log.apply(&mut self.row);
         // Samples near f32::MAX overflow the FFT: keep every value finite.
-        row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        self.row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+        self.add_row(detector);
     }
 
-    /// The envelope and the spectrogram (of `limit` frames when it was set, missing frames
-    /// zero; otherwise of the frames pushed).
+    /// Appends `self.row` as the next frame: its SuperFlux value and its kept bands.
+    fn add_row(&mut self, detector: &SuperFlux) {
+        let cfg = &detector.config;
+        let t = self.envelope.len();
+        let n_bands = self.row.len();
+        let lag = cfg.diff_lag;
+        let slot = (t % lag) * n_bands..(t % lag + 1) * n_bands;
+        let e = if t >= lag {
+            // Slot `t % lag` still holds the filtered row `t − lag`.
+            let reference = &self.maxed[slot.clone()];
+            match cfg.aggregate {
+                FluxAggregate::Sum => simd::hwr_diff_sum(&self.row, reference),
+                FluxAggregate::Median => {
+                    simd::hwr_diff(&self.row, reference, &mut self.diff);
+                    let mid = n_bands / 2;
+                    *self.diff.select_nth_unstable_by(mid, f32::total_cmp).1
+                }
+            }
+        } else {
+            0.0
+        };
+        self.envelope.push(e);
+        max_filter(&self.row, cfg.max_filter_half_width, &mut self.maxed[slot]);
+        self.kept.extend(self.row.chunks(cfg.spectrogram_band_group).map(|c| c.iter().sum::<f32>()));
+    }
+
+    /// The envelope and the kept spectrogram (of `limit` frames when it was set, missing
+    /// frames silent; otherwise of the frames pushed).
     pub fn finish(mut self, detector: &SuperFlux) -> OnsetStrength {
-        let d = detector;
-        let n_bands = d.bands.len();
-        let n_frames = self.limit.unwrap_or(self.spec.len() / n_bands.max(1));
-        self.spec.resize(n_frames * n_bands, 0.0);
-        let spectrogram = Spectrogram::new(self.spec, n_frames, n_bands);
-        let envelope = superflux(&spectrogram, d.config.max_filter_half_width, d.config.diff_lag, d.config.aggregate);
-        OnsetStrength { envelope, frame_rate: d.config.frame_rate(d.sr), spectrogram }
+        if let Some(n) = self.limit {
+            while self.envelope.len() < n {
+                self.row.iter_mut().for_each(|v| *v = 0.0);
+                self.add_row(detector);
+            }
+        }
+        let n_frames = self.envelope.len();
+        let spectrogram = Spectrogram::new(self.kept, n_frames, detector.n_spectrogram_bands());
+        OnsetStrength { envelope: self.envelope, frame_rate: detector.config.frame_rate(detector.sr), spectrogram }
+    }
+}
+
+/// `out[k] = max(row[k − w … k + w])` (clipped at the edges).
+fn max_filter(row: &[f32], half_width: usize, out: &mut [f32]) {
+    let n = row.len();
+    for (k, o) in out.iter_mut().enumerate() {
+        let lo = k.saturating_sub(half_width);
+        let hi = (k + half_width + 1).min(n);
+        // A few elements: a plain loop beats a dispatched SIMD call here.
+        *o = row[lo..hi].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
     }
 }
 
@@ -407,13 +490,7 @@ pub fn superflux(spec: &Spectrogram, max_filter_half_width: usize, lag: usize, a
                 }
             };
         }
-        let row = spec.frame(t);
-        for (k, o) in maxed[slot].iter_mut().enumerate() {
-            let lo = k.saturating_sub(max_filter_half_width);
-            let hi = (k + max_filter_half_width + 1).min(n_bands);
-            // A few elements: a plain loop beats a dispatched SIMD call here.
-            *o = row[lo..hi].iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
-        }
+        max_filter(spec.frame(t), max_filter_half_width, &mut maxed[slot]);
     }
     env
 }
@@ -625,6 +702,28 @@ mod tests {
         let p = OnsetPeakConfig { delta: f32::NAN, ..OnsetPeakConfig::default() };
         assert!(onset_detect(&[1.0], 100.0, &p).is_err());
         assert!(onset_detect(&[1.0], 0.0, &OnsetPeakConfig::default()).is_err());
+    }
+
+    #[test]
+    fn streamed_envelope_is_superflux_of_every_band_and_the_kept_bands_are_sums() {
+        let sr = 22050;
+        let y = clicks(0.37, 6.0);
+        for aggregate in [FluxAggregate::Sum, FluxAggregate::Median] {
+            let full_cfg = OnsetConfig { aggregate, spectrogram_band_group: 1, diff_lag: 2, ..OnsetConfig::default() };
+            let full = SuperFlux::new(full_cfg.clone(), sr).unwrap().compute(&y);
+            let reference = superflux(&full.spectrogram, full_cfg.max_filter_half_width, 2, aggregate);
+            assert_eq!(full.envelope, reference);
+            let grouped = SuperFlux::new(OnsetConfig { spectrogram_band_group: 3, ..full_cfg }, sr).unwrap();
+            let os = grouped.compute(&y);
+            assert_eq!(os.envelope, reference);
+            assert_eq!(os.spectrogram.n_bins(), grouped.n_bands().div_ceil(3));
+            for t in 0..full.spectrogram.n_frames() {
+                let sums: Vec<f32> = full.spectrogram.frame(t).chunks(3).map(|c| c.iter().sum()).collect();
+                assert_eq!(os.spectrogram.frame(t), &sums[..]);
+            }
+        }
+        let bad = OnsetConfig { spectrogram_band_group: 0, ..OnsetConfig::default() };
+        assert!(SuperFlux::new(bad, sr).is_err());
     }
 
     #[test]
