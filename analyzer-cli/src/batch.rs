@@ -52,7 +52,7 @@ pub struct BatchOptions {
     pub analysis_dir: Option<std::path::PathBuf>,
     /// Worker threads.
     pub jobs: usize,
-    /// Cap on bytes of audio (encoded + decoded estimate) held by workers at once.
+    /// Cap on bytes (encoded files held + estimated analysis records) held by workers at once.
     pub memory_budget_bytes: u64,
     /// Re-analyse even when a current record exists.
     pub force: bool,
@@ -143,7 +143,7 @@ fn process_unguarded(
     let candidate = in_output.is_some() || in_previous.is_some();
     let size = std::fs::metadata(&input.path).map(|m| m.len()).unwrap_or(0);
     let held = size.min(opts.track.in_memory_limit_bytes);
-    let full = held.saturating_add(budget::decoded_estimate(
+    let full = held.saturating_add(budget::analysis_estimate(
         size,
         opts.track.load.sr.unwrap_or(analyzer_core::DEFAULT_SAMPLE_RATE),
         opts.track.load.max_duration_s,

@@ -1,9 +1,10 @@
 //! Analysis of one track: bytes → [`Record`].
 //!
-//! The file is read once: its bytes are hashed (BLAKE3) and decoded from memory. Files larger
-//! than [`TrackOptions::in_memory_limit_bytes`] are hashed while streaming from disk and then
-//! decoded from the path instead (a second read, normally served by the page cache), so a
-//! multi-gigabyte WAV is never held in memory whole.
+//! A file up to [`TrackOptions::in_memory_limit_bytes`] is read once: its bytes are hashed
+//! (BLAKE3) and decoded from memory. A larger file is hashed while streaming from disk and then
+//! decoded from the path (a second read, normally served by the page cache), so that a long
+//! file is never held in memory whole. Either way the analysis stages run on the signal as it
+//! is decoded ([`Analyzer::analyze_encoded`]): the decoded signal is never held either.
 
 use std::path::Path;
 
@@ -15,8 +16,9 @@ use crate::record::Record;
 
 /// Milliseconds per second.
 const MS_PER_S: f64 = 1000.0;
-/// Default for [`TrackOptions::in_memory_limit_bytes`]: 256 MiB.
-pub const DEFAULT_IN_MEMORY_LIMIT_BYTES: u64 = 256 * 1024 * 1024;
+/// Default for [`TrackOptions::in_memory_limit_bytes`]: 32 MiB (a 25-minute MP3 at 160 kbit/s;
+/// a longer file is decoded from disk, so a worker's memory does not grow with it).
+pub const DEFAULT_IN_MEMORY_LIMIT_BYTES: u64 = 32 * 1024 * 1024;
 
 /// How one track is analysed.
 #[derive(Debug, Clone)]
