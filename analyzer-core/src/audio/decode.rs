@@ -1,7 +1,9 @@
 //! Decoding with symphonia, streamed: packet → mono mixdown → resampler → output.
 //!
-//! Only the mono signal at the analysis rate is kept; the multichannel source-rate signal never
-//! exists in memory beyond one packet. Encoder priming and padding are removed where the
+//! The multichannel source-rate signal never exists in memory beyond one packet. The mono
+//! output at the analysis rate goes to a sink: the `load_*` functions collect it into
+//! [`DecodedAudio::samples`], while the analysis (`crate::analysis`) feeds it to the stages as
+//! it comes, so that it is never held whole. Encoder priming and padding are removed where the
 //! container states them (symphonia's gapless mode: MP3 LAME/Xing headers, MP4 edit lists and
 //! iTunSMPB for AAC). Mixdown is the plain average of all channels.
 //!
@@ -1063,4 +1065,72 @@ fn decode_stream<O: MonoSink>(
         }
     }
     sink.finish(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A mono 16-bit PCM WAV of `n` samples (a slow ramp) at `sr` Hz.
+    fn wav(sr: u32, n: usize) -> Vec<u8> {
+        let data_len = (2 * n) as u32;
+        let mut b = Vec::with_capacity(44 + 2 * n);
+        b.extend_from_slice(b"RIFF");
+        b.extend_from_slice(&(36 + data_len).to_le_bytes());
+        b.extend_from_slice(b"WAVEfmt ");
+        b.extend_from_slice(&16u32.to_le_bytes());
+        b.extend_from_slice(&1u16.to_le_bytes()); // PCM
+        b.extend_from_slice(&1u16.to_le_bytes()); // mono
+        b.extend_from_slice(&sr.to_le_bytes());
+        b.extend_from_slice(&(2 * sr).to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        b.extend_from_slice(&16u16.to_le_bytes());
+        b.extend_from_slice(b"data");
+        b.extend_from_slice(&data_len.to_le_bytes());
+        for i in 0..n {
+            b.extend_from_slice(&(((i % 200) as i16 - 100) * 100).to_le_bytes());
+        }
+        b
+    }
+
+    struct Panicking;
+
+    impl MonoSink for Panicking {
+        fn push_mono(&mut self, _: &[f32]) -> Result<()> {
+            panic!("a bug in a stage")
+        }
+    }
+
+    struct Failing;
+
+    impl MonoSink for Failing {
+        fn push_mono(&mut self, _: &[f32]) -> Result<()> {
+            Err(AnalyzerError::LimitExceeded("the sink's own limit".into()))
+        }
+    }
+
+    #[test]
+    fn a_panic_of_the_sink_is_not_taken_for_a_decoder_panic() {
+        let bytes = wav(8000, 8000);
+        let cfg = LoadConfig::default();
+        let caught = std::panic::catch_unwind(|| stream_bytes(bytes, Some("wav"), &cfg, &mut |_| Ok(Panicking)));
+        let payload = caught.expect_err("the sink's panic goes on unwinding past the decoder guard");
+        assert_eq!(payload.downcast_ref::<&str>(), Some(&"a bug in a stage"));
+    }
+
+    #[test]
+    fn the_sink_gets_the_output_rate_and_every_sample_and_its_errors_stop_the_decode() {
+        let cfg = LoadConfig::default();
+        let mut rates = Vec::new();
+        let (samples, info) = stream_bytes(wav(8000, 8000), Some("wav"), &cfg, &mut |sr| {
+            rates.push(sr);
+            Ok(Vec::new())
+        })
+        .unwrap();
+        assert_eq!(rates, [crate::DEFAULT_SAMPLE_RATE]);
+        assert_eq!(info.sample_rate, crate::DEFAULT_SAMPLE_RATE);
+        assert_eq!(samples, load_bytes(wav(8000, 8000), Some("wav"), &cfg).unwrap().samples);
+        let e = stream_bytes(wav(8000, 8000), Some("wav"), &cfg, &mut |_| Ok(Failing)).unwrap_err();
+        assert!(matches!(e, AnalyzerError::LimitExceeded(_)), "{e:?}");
+    }
 }
