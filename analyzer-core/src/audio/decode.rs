@@ -1093,6 +1093,7 @@ mod tests {
         b
     }
 
+    #[derive(Debug)]
     struct Panicking;
 
     impl MonoSink for Panicking {
@@ -1101,6 +1102,7 @@ mod tests {
         }
     }
 
+    #[derive(Debug)]
     struct Failing;
 
     impl MonoSink for Failing {
