@@ -21,6 +21,10 @@ use crate::spectral::StftStream;
 use crate::structure::FrameFeatureState;
 use crate::tonal::{self, KeyEstimate, TonalAccumulator};
 
+/// Most samples passed to the stages at once (1.5 s at 22050 Hz): each stage's [`StftStream`]
+/// holds about twice this, so a whole signal pushed at once is not copied whole per stage.
+const PUSH_CHUNK: usize = 1 << 15;
+
 /// The onset STFT, and the descriptor frames when they are every `stride`-th onset frame.
 #[derive(Debug)]
 struct OnsetPass {
@@ -113,8 +117,15 @@ impl Pipeline {
         })
     }
 
-    /// Feeds the next mono samples (non-finite ones count as zeros).
+    /// Feeds the next mono samples (non-finite ones count as zeros), in chunks of at most
+    /// [`PUSH_CHUNK`] so that the stages' sample buffers stay small whatever the caller passes.
     pub(crate) fn push(&mut self, samples: &[f32]) {
+        for chunk in samples.chunks(PUSH_CHUNK) {
+            self.push_chunk(chunk);
+        }
+    }
+
+    fn push_chunk(&mut self, samples: &[f32]) {
         let started = Instant::now();
         let mut clean = std::mem::take(&mut self.clean);
         let y: &[f32] = if samples.iter().all(|v| v.is_finite()) {
