@@ -12,11 +12,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use realfft::num_complex::Complex32;
+
 use super::{AnalysisConfig, KeyStage, Plans, Stage, TrackAnalysis};
 use crate::audio::{DecodeInfo, MonoSink};
-use crate::descriptors::{self, Descriptors, FeatureState, LoudnessStats, MonoLoudness, SignalStats};
+use crate::descriptors::{self, Descriptors, FeatureExtractor, FeatureState, LoudnessStats, MonoLoudness, SignalStats};
 use crate::error::Result;
-use crate::rhythm::{self, Rhythm, SuperFluxRows};
+use crate::rhythm::{self, Rhythm, SuperFlux, SuperFluxRows};
 use crate::spectral::StftStream;
 use crate::structure::FrameFeatureState;
 use crate::tonal::{self, KeyEstimate, TonalAccumulator};
@@ -142,14 +144,7 @@ impl Pipeline {
         let plans = &*self.plans;
         if let (Some(pass), Some(detector)) = (self.onset.as_mut(), plans.onset.as_ref()) {
             let OnsetPass { stream, rows, shared } = pass;
-            stream.push(y, |t, x| {
-                rows.push(detector, t, x);
-                if let (Some((k, state)), Some(ex)) = (shared.as_mut(), plans.features.as_ref()) {
-                    if t % *k == 0 {
-                        state.push(ex, t / *k, x);
-                    }
-                }
-            });
+            stream.push(y, |t, x| onset_frame(rows, shared, detector, plans.features.as_ref(), t, x));
         }
         if let (Some((stream, state)), Some(ex)) = (self.features.as_mut(), plans.features.as_ref()) {
             stream.push(y, |t, x| state.push(ex, t, x));
@@ -193,14 +188,7 @@ impl Pipeline {
         let onset = match (self.onset.take(), plans.onset.as_ref()) {
             (Some(mut pass), Some(detector)) => {
                 let OnsetPass { stream, rows, shared } = &mut pass;
-                stream.finish(|t, x| {
-                    rows.push(detector, t, x);
-                    if let (Some((k, state)), Some(ex)) = (shared.as_mut(), plans.features.as_ref()) {
-                        if t % *k == 0 {
-                            state.push(ex, t / *k, x);
-                        }
-                    }
-                });
+                stream.finish(|t, x| onset_frame(rows, shared, detector, plans.features.as_ref(), t, x));
                 feature_state = pass.shared.map(|(_, s)| s);
                 Some(pass.rows.finish(detector))
             }
@@ -254,6 +242,24 @@ impl Pipeline {
         let analysis = super::finish(info, n, content_hash, config, rhythm, key, desc, frame_features)?;
         self.busy += started.elapsed();
         Ok((analysis, self.busy))
+    }
+}
+
+/// One frame of the onset STFT: the SuperFlux rows, and the descriptor frames when they are
+/// every `k`-th onset frame.
+fn onset_frame(
+    rows: &mut SuperFluxRows,
+    shared: &mut Option<(usize, FeatureState)>,
+    detector: &SuperFlux,
+    features: Option<&FeatureExtractor>,
+    t: usize,
+    x: &[Complex32],
+) {
+    rows.push(detector, t, x);
+    if let (Some((k, state)), Some(ex)) = (shared.as_mut(), features) {
+        if t % *k == 0 {
+            state.push(ex, t / *k, x);
+        }
     }
 }
 

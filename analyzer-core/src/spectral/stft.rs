@@ -293,7 +293,7 @@ pub(crate) fn reflect_index(idx: isize, len: usize) -> usize {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::f64::consts::PI;
 
@@ -310,7 +310,8 @@ mod tests {
             .collect()
     }
 
-    fn lcg_signal(n: usize, seed: u64) -> Vec<f32> {
+    /// A reproducible pseudo-random signal in [-1, 1) (a 64-bit LCG).
+    pub(crate) fn lcg_signal(n: usize, seed: u64) -> Vec<f32> {
         let mut s = seed;
         (0..n)
             .map(|_| {

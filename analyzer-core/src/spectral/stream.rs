@@ -225,16 +225,7 @@ impl StftStream {
 mod tests {
     use super::*;
     use crate::spectral::StftConfig;
-
-    fn lcg(n: usize, seed: u64) -> Vec<f32> {
-        let mut s = seed;
-        (0..n)
-            .map(|_| {
-                s = s.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((s >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect()
-    }
+    use crate::spectral::stft::tests::lcg_signal as lcg;
 
     /// Frames of the whole signal, flattened.
     fn whole(stft: &Stft, y: &[f32]) -> Vec<(usize, Vec<Complex32>)> {
