@@ -358,7 +358,9 @@ impl TonalFrames {
     }
 }
 
-/// Computes the tonal frames (whitened HPCP) of a mono signal at `sr` Hz.
+/// Computes the tonal frames (whitened HPCP) of a mono signal at `sr` Hz, frame by frame with a
+/// [`TonalAccumulator`] (so the whitening floor is relative to the loudest bin *so far*, as in
+/// the streaming analysis; see there).
 ///
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
