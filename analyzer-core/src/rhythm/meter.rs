@@ -33,6 +33,8 @@
 
 use crate::error::{AnalyzerError, Result, check};
 use crate::simd;
+use crate::spectral::FrameRows;
+#[cfg(test)]
 use crate::spectral::Spectrogram;
 
 /// Smallest time signature reported.
@@ -151,8 +153,9 @@ fn cosine(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// Mean of the spectrogram rows in each beat interval (the last beat runs one period on).
-fn beat_vectors(spec: &Spectrogram, beat_frames: &[usize]) -> Vec<Vec<f32>> {
+fn beat_vectors<S: FrameRows + ?Sized>(spec: &S, beat_frames: &[usize]) -> Vec<Vec<f32>> {
     let n = spec.n_frames();
+    let mut row = vec![0.0f32; spec.n_bins()];
     beat_frames
         .iter()
         .enumerate()
@@ -164,7 +167,8 @@ fn beat_vectors(spec: &Spectrogram, beat_frames: &[usize]) -> Vec<Vec<f32>> {
             let (lo, hi) = (b.min(n), end.min(n));
             let mut v = vec![0.0f32; spec.n_bins()];
             for t in lo..hi {
-                simd::axpy(&mut v, 1.0, spec.frame(t));
+                spec.frame_into(t, &mut row);
+                simd::axpy(&mut v, 1.0, &row);
             }
             if hi > lo {
                 let inv = 1.0 / (hi - lo) as f32;
@@ -201,9 +205,9 @@ fn accent_at(env: &[f32], f: f32, half: usize) -> f32 {
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`] for a bad config or frame rate, or when
 /// `beat_confidence` and `beat_frames` differ in length.
-pub fn analyze_meter(
+pub fn analyze_meter<S: FrameRows + ?Sized>(
     onset_env: &[f32],
-    spec: &Spectrogram,
+    spec: &S,
     frame_rate: f32,
     beat_frames: &[usize],
     beat_confidence: &[f32],

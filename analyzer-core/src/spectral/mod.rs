@@ -76,3 +76,107 @@ impl Spectrogram {
         self.data
     }
 }
+
+/// Row access for frame-major matrices of any storage ([`Spectrogram`], [`HalfSpectrogram`]).
+pub trait FrameRows {
+    /// Number of frames (rows).
+    fn n_frames(&self) -> usize;
+    /// Number of bins per frame (columns).
+    fn n_bins(&self) -> usize;
+    /// Writes row `t` as `f32` into `out` (length [`FrameRows::n_bins`]).
+    fn frame_into(&self, t: usize, out: &mut [f32]);
+}
+
+impl FrameRows for Spectrogram {
+    fn n_frames(&self) -> usize {
+        self.n_frames
+    }
+    fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+    fn frame_into(&self, t: usize, out: &mut [f32]) {
+        out.copy_from_slice(self.frame(t));
+    }
+}
+
+/// A frame-major matrix stored in IEEE 754 half precision (11 significant bits, relative error
+/// ≤ 2⁻¹¹, normal range 6.1·10⁻⁵ … 65504): half the memory of [`Spectrogram`], for long-lived
+/// per-frame records such as the meter's band spectrogram. Rows are appended and read back as
+/// `f32`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HalfSpectrogram {
+    data: Vec<half::f16>,
+    n_frames: usize,
+    n_bins: usize,
+}
+
+impl HalfSpectrogram {
+    /// An empty matrix of `n_bins` columns.
+    pub fn new(n_bins: usize) -> Self {
+        Self { data: Vec::new(), n_frames: 0, n_bins }
+    }
+
+    /// Reserves room for `n_frames` more rows.
+    pub fn reserve(&mut self, n_frames: usize) {
+        self.data.reserve_exact(n_frames * self.n_bins);
+    }
+
+    /// Appends a row (rounded to the nearest half; beyond ±65504 it saturates to infinity).
+    ///
+    /// # Panics
+    /// If `row` is not `n_bins` long; an internal invariant, never caused by input data.
+    pub fn push_row(&mut self, row: impl ExactSizeIterator<Item = f32>) {
+        assert_eq!(row.len(), self.n_bins, "row length");
+        self.data.extend(row.map(half::f16::from_f32));
+        self.n_frames += 1;
+    }
+
+    /// Row `t` as `f32`.
+    pub fn to_f32_row(&self, t: usize) -> Vec<f32> {
+        let mut out = vec![0.0; self.n_bins];
+        self.frame_into(t, &mut out);
+        out
+    }
+}
+
+impl FrameRows for HalfSpectrogram {
+    fn n_frames(&self) -> usize {
+        self.n_frames
+    }
+    fn n_bins(&self) -> usize {
+        self.n_bins
+    }
+    fn frame_into(&self, t: usize, out: &mut [f32]) {
+        let row = &self.data[t * self.n_bins..(t + 1) * self.n_bins];
+        for (o, v) in out.iter_mut().zip(row) {
+            *o = v.to_f32();
+        }
+    }
+}
+
+#[cfg(test)]
+mod half_tests {
+    use super::*;
+
+    #[test]
+    fn half_rows_round_to_11_bits_and_read_back() {
+        let mut h = HalfSpectrogram::new(4);
+        h.push_row([1.0f32, 0.1, 6.25, 0.0].into_iter());
+        h.push_row([65504.0f32, 1e-7, -3.0, 1.0 + 1.0 / 4096.0].into_iter());
+        assert_eq!((h.n_frames(), h.n_bins()), (2, 4));
+        let a = h.to_f32_row(0);
+        assert_eq!(a[0], 1.0);
+        assert!((a[1] - 0.1).abs() <= 0.1 * 2f32.powi(-11), "{}", a[1]);
+        assert_eq!(a[2], 6.25);
+        assert_eq!(a[3], 0.0);
+        let b = h.to_f32_row(1);
+        assert_eq!(b[0], 65504.0);
+        assert!(b[1] > 0.0 && (b[1] - 1e-7).abs() < 6e-8, "subnormal {}", b[1]);
+        assert_eq!(b[2], -3.0);
+        assert_eq!(b[3], 1.0, "ties round to even");
+        let s = Spectrogram::new(vec![1.0, 2.0, 3.0, 4.0], 2, 2);
+        let mut out = [0.0; 2];
+        s.frame_into(1, &mut out);
+        assert_eq!(out, [3.0, 4.0]);
+    }
+}

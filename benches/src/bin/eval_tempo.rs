@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use analyzer_core::audio::{LoadConfig, load_path};
-use analyzer_core::rhythm::onset::{FluxAggregate, superflux};
+use analyzer_core::rhythm::onset::{FluxAggregate, OnsetConfig};
 use analyzer_core::rhythm::{RhythmConfig, TempoPrior, analyze_rhythm};
 
 /// Beat-matching tolerance in seconds (mir_eval default).
@@ -178,13 +178,8 @@ fn main() {
             std::fs::create_dir_all(d).expect("dump dir");
             let bytes: Vec<u8> = rhythm.onset_envelope.iter().flat_map(|v| v.to_le_bytes()).collect();
             std::fs::write(d.join(format!("{id}.env")), bytes).expect("dump");
-            let os = analyzer_core::rhythm::onset_strength(&y, SR, &config.onset).expect("onsets");
-            let e = superflux(
-                &os.spectrogram,
-                config.onset.max_filter_half_width,
-                config.onset.diff_lag,
-                FluxAggregate::Median,
-            );
+            let median = OnsetConfig { aggregate: FluxAggregate::Median, ..config.onset.clone() };
+            let e = analyzer_core::rhythm::onset_strength(&y, SR, &median).expect("onsets").envelope;
             let bytes: Vec<u8> = e.iter().flat_map(|v| v.to_le_bytes()).collect();
             std::fs::write(d.join(format!("{id}.menv")), bytes).expect("dump");
         }
