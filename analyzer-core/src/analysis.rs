@@ -272,8 +272,6 @@ impl Plans {
         let onset =
             if stages.contains(Stage::Rhythm) { Some(SuperFlux::new(config.rhythm.onset.clone(), sr)?) } else { None };
         let key_stft = if stages.contains(Stage::Key) {
-            // The accumulator checks the rate and the key config.
-            tonal::TonalAccumulator::new(sr, &config.key)?;
             Some(Stft::new(StftConfig::new(config.key.n_fft, config.key.hop_length))?)
         } else {
             None

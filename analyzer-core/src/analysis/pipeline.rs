@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use realfft::num_complex::Complex32;
 
-use super::{AnalysisConfig, KeyStage, Plans, Stage, TrackAnalysis};
+use super::{AnalysisConfig, KeyStage, Plans, TrackAnalysis};
 use crate::audio::{DecodeInfo, MonoSink};
 use crate::descriptors::{self, Descriptors, FeatureExtractor, FeatureState, LoudnessStats, MonoLoudness, SignalStats};
 use crate::error::Result;
@@ -67,42 +67,29 @@ impl std::fmt::Debug for Pipeline {
 
 impl Pipeline {
     /// A pipeline for a signal at `sr` Hz with the analyzer's configuration; `plans` must have
-    /// been made for `sr`. `meter_mono` starts the mono loudness meter (for sources whose
+    /// been made for `sr` from `config` (they hold a plan for exactly the stages that run).
+    /// `meter_mono` starts the mono loudness meter (for sources whose
     /// channels are not metered while decoding).
     ///
     /// # Errors
     /// [`crate::AnalyzerError::InvalidParameter`] when a stage cannot work at `sr`.
     pub(crate) fn new(config: &AnalysisConfig, plans: Arc<Plans>, meter_mono: bool) -> Result<Self> {
         let sr = plans.sr;
-        let stages = config.stages;
         let mono_loudness = if meter_mono { Some(MonoLoudness::new(sr, &config.descriptors)?) } else { None };
-        let onset = match &plans.onset {
-            Some(detector) if stages.contains(Stage::Rhythm) => Some(OnsetPass {
-                stream: StftStream::new(detector.stft().clone()),
-                rows: detector.rows(),
-                shared: match (plans.shared_stride, &plans.features) {
-                    (Some(k), Some(ex)) if stages.contains(Stage::Descriptors) => Some((k, ex.state())),
-                    _ => None,
-                },
-            }),
-            _ => None,
-        };
+        let onset = plans.onset.as_ref().map(|detector| OnsetPass {
+            stream: StftStream::new(detector.stft().clone()),
+            rows: detector.rows(),
+            shared: plans.shared_stride.zip(plans.features.as_ref()).map(|(k, ex)| (k, ex.state())),
+        });
         let features = match &plans.features {
-            Some(ex) if stages.contains(Stage::Descriptors) && onset.as_ref().is_none_or(|o| o.shared.is_none()) => {
-                Some((StftStream::new(ex.stft().clone()), ex.state()))
-            }
+            Some(ex) if plans.shared_stride.is_none() => Some((StftStream::new(ex.stft().clone()), ex.state())),
             _ => None,
         };
         let key = match &plans.key_stft {
-            Some(stft) if stages.contains(Stage::Key) => {
-                Some((StftStream::new(stft.clone()), TonalAccumulator::new(sr, &config.key)?))
-            }
-            _ => None,
+            Some(stft) => Some((StftStream::new(stft.clone()), TonalAccumulator::new(sr, &config.key)?)),
+            None => None,
         };
-        let frames = match &plans.frames {
-            Some(ex) if config.timeline => Some((StftStream::new(ex.stft().clone()), ex.state())),
-            _ => None,
-        };
+        let frames = plans.frames.as_ref().map(|ex| (StftStream::new(ex.stft().clone()), ex.state()));
         Ok(Self {
             config: config.clone(),
             plans,
@@ -232,7 +219,7 @@ impl Pipeline {
         };
         let context = super::musical_context(&rhythm, &key.estimate, stages);
         let desc: Descriptors = match (feature_state, plans.features.as_ref()) {
-            (Some(state), Some(ex)) if stages.contains(Stage::Descriptors) => {
+            (Some(state), Some(ex)) => {
                 let features = ex.extract_from_state(state, &self.stats, &context.beat_times);
                 let x = descriptors::feature_vector_from_loudness(&features, &loudness, &context, &config.descriptors);
                 config.descriptors.model.predict(&x)
