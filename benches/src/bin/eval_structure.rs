@@ -8,7 +8,8 @@
 //! analysis against the analysis with the timeline (same process, one thread, best of 3).
 //! Then the concatenation check: the first 30 s of track i joined to the first 30 s of track
 //! i+1 (different recordings), analysed as one signal; reports the distance from the join to
-//! the nearest section boundary (target: within 1 s). `ALL_STARTS=1` prints every
+//! the nearest section boundary (target: within 1 s). Pairs with a part shorter than 15 s are
+//! skipped (a section cannot be shorter than 6 s at the end of a track). `ALL_STARTS=1` prints every
 //! concatenation's section starts, not only the misses'.
 
 use std::path::{Path, PathBuf};
@@ -161,7 +162,12 @@ fn main() {
     for pair in parts.windows(2) {
         let (ref ida, ref a) = pair[0];
         let (ref idb, ref b) = pair[1];
-        if a.len() < JOIN_PART_SECONDS * SR as usize / 2 || b.is_empty() {
+        // Both parts must be at least half the excerpt length: a 3 s or 5 s recording after the
+        // join cannot be a section of its own (boundaries keep
+        // `SectionConfig::min_section_seconds`, 6 s, from the ends of the track).
+        let too_short = |x: &[f32]| x.len() < JOIN_PART_SECONDS * SR as usize / 2;
+        if too_short(a) || too_short(b) {
+            println!("join {ida} | {idb}: skipped, a part is shorter than {} s", JOIN_PART_SECONDS / 2);
             continue;
         }
         let mut y = a.clone();
