@@ -2,6 +2,9 @@
 //! (divide elements/s by 22050 for x realtime):
 //! - `tempo_beats_from_envelope`: `estimate_tempo` + `track_beats` on a precomputed onset
 //!   envelope (the stage alone);
+//! - `onset_stft_frames_only`: the onset detector's STFT frames alone (n_fft 1024, hop 256: the
+//!   floor under the onset strength);
+//! - `onset_strength_from_samples`: the SuperFlux onset strength alone;
 //! - `onset_tempo_beats_from_samples`: SuperFlux onset strength + tempo + beats from samples;
 //! - `analyze_rhythm_from_samples`: the whole rhythm analysis (adds onsets, meter, tatums).
 //!
@@ -31,6 +34,14 @@ fn rhythm(c: &mut Criterion) {
             track_beats(&os.envelope, os.frame_rate, t.bpm, t.confidence, &beat_cfg).unwrap()
         })
     });
+    g.bench_function("onset_stft_frames_only", |b| {
+        b.iter(|| {
+            detector.stft().for_each_frame(black_box(&y), |_, x| {
+                black_box(x);
+            })
+        })
+    });
+    g.bench_function("onset_strength_from_samples", |b| b.iter(|| detector.compute(black_box(&y))));
     g.bench_function("onset_tempo_beats_from_samples", |b| {
         b.iter(|| {
             let os = detector.compute(black_box(&y));

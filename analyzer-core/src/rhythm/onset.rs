@@ -32,7 +32,7 @@
 use realfft::num_complex::Complex32;
 
 use crate::error::{AnalyzerError, Result, check};
-use crate::simd;
+use crate::simd::{self, SparseRows};
 use crate::spectral::{HalfSpectrogram, LogCompression, Spectrogram, Stft, StftConfig};
 
 /// Default FFT size in samples (46 ms at 22050 Hz, as madmom's 2048 at 44.1 kHz).
@@ -183,20 +183,14 @@ impl OnsetPeakConfig {
     }
 }
 
-/// One triangular band of the log filterbank, stored sparsely.
-#[derive(Debug, Clone, PartialEq)]
-struct Band {
-    start: usize,
-    weights: Vec<f32>,
-}
-
 /// A planned SuperFlux onset detector (STFT plan and filterbank made once).
 #[derive(Debug, Clone)]
 pub struct SuperFlux {
     config: OnsetConfig,
     sr: u32,
     stft: Stft,
-    bands: Vec<Band>,
+    /// The triangular bands of the log filterbank, one sparse row each.
+    bands: SparseRows,
 }
 
 /// The onset strength envelope and the log-filtered spectrogram it was computed from (bands
@@ -225,7 +219,7 @@ impl SuperFlux {
         }
         let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
         let bands = log_filterbank(&config, sr);
-        if bands.is_empty() {
+        if bands.n_rows() == 0 {
             return Err(AnalyzerError::invalid("fmin", format!("no filterbank band between fmin and {} Hz", sr / 2)));
         }
         Ok(Self { config, sr, stft, bands })
@@ -238,12 +232,12 @@ impl SuperFlux {
 
     /// Number of filterbank bands.
     pub fn n_bands(&self) -> usize {
-        self.bands.len()
+        self.bands.n_rows()
     }
 
     /// Number of bands of the kept spectrogram ([`OnsetConfig::spectrogram_band_group`]).
     pub fn n_spectrogram_bands(&self) -> usize {
-        self.bands.len().div_ceil(self.config.spectrogram_band_group)
+        self.bands.n_rows().div_ceil(self.config.spectrogram_band_group)
     }
 
     /// The planned STFT (its frames are the ones [`SuperFluxFrames::push`] expects).
@@ -279,7 +273,7 @@ impl SuperFlux {
     /// frame; unlike [`SuperFluxFrames`] it does not borrow the detector, which is passed to
     /// each call (for streaming analyses that own their plans).
     pub fn rows(&self) -> SuperFluxRows {
-        let n_bands = self.bands.len();
+        let n_bands = self.bands.n_rows();
         let lag = self.config.diff_lag;
         SuperFluxRows {
             kept: HalfSpectrogram::new(self.n_spectrogram_bands()),
@@ -344,9 +338,7 @@ impl SuperFluxRows {
             self.add_row(detector);
         }
         simd::magnitude(x, &mut self.mag);
-        for (o, b) in self.row.iter_mut().zip(&detector.bands) {
-            *o = simd::dot(&self.mag[b.start..b.start + b.weights.len()], &b.weights);
-        }
+        simd::sparse_dots(&self.mag, &detector.bands, &mut self.row);
         detector.config.log.apply(&mut self.row);
         // Samples near f32::MAX overflow the FFT: keep every value finite.
         self.row.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
@@ -404,15 +396,17 @@ fn max_filter(row: &[f32], half_width: usize, out: &mut [f32]) {
     }
 }
 
-/// Builds the log-spaced triangular filterbank (unit-area filters, duplicates removed).
-fn log_filterbank(config: &OnsetConfig, sr: u32) -> Vec<Band> {
+/// Builds the log-spaced triangular filterbank (unit-area filters, duplicates removed), one
+/// sparse row per band over the `n_fft / 2 + 1` magnitude bins.
+fn log_filterbank(config: &OnsetConfig, sr: u32) -> SparseRows {
+    let mut rows = SparseRows::new();
     let n_bins = config.n_fft / 2 + 1;
     let bin_hz = sr as f64 / config.n_fft as f64;
     let nyquist = sr as f64 / 2.0;
     let fmax = (config.fmax as f64).min(nyquist);
     let fmin = config.fmin as f64;
     if fmin >= fmax {
-        return Vec::new();
+        return rows;
     }
     // Centre frequencies fmin·2^(i/bpo) up to fmax, rounded to bins and de-duplicated.
     let mut bins: Vec<usize> = Vec::new();
@@ -430,23 +424,22 @@ fn log_filterbank(config: &OnsetConfig, sr: u32) -> Vec<Band> {
     }
     // Each band spans its neighbours' centres: a triangle rising from bins[j-1] to bins[j] and
     // falling to bins[j+1], normalised to unit area.
-    bins.windows(3)
-        .map(|w| {
-            let (lo, c, hi) = (w[0], w[1], w[2]);
-            let weights: Vec<f32> = (lo..=hi)
-                .map(|k| {
-                    if k <= c {
-                        if c == lo { 1.0 } else { (k - lo) as f32 / (c - lo) as f32 }
-                    } else {
-                        (hi - k) as f32 / (hi - c) as f32
-                    }
-                })
-                .collect();
-            let area: f32 = weights.iter().sum();
-            let weights = weights.into_iter().map(|v| v / area.max(f32::MIN_POSITIVE)).collect();
-            Band { start: lo, weights }
-        })
-        .collect()
+    for w in bins.windows(3) {
+        let (lo, c, hi) = (w[0], w[1], w[2]);
+        let weights: Vec<f32> = (lo..=hi)
+            .map(|k| {
+                if k <= c {
+                    if c == lo { 1.0 } else { (k - lo) as f32 / (c - lo) as f32 }
+                } else {
+                    (hi - k) as f32 / (hi - c) as f32
+                }
+            })
+            .collect();
+        let area: f32 = weights.iter().sum();
+        let weights: Vec<f32> = weights.into_iter().map(|v| v / area.max(f32::MIN_POSITIVE)).collect();
+        rows.push_row(lo, &weights);
+    }
+    rows
 }
 
 /// How the rectified band differences of one frame are combined into one onset value.
@@ -584,12 +577,13 @@ mod tests {
     #[test]
     fn filterbank_bands_are_unit_area_and_increasing() {
         let bands = log_filterbank(&OnsetConfig::default(), SR);
-        assert!(bands.len() > 50 && bands.len() < 200, "{}", bands.len());
-        for w in bands.windows(2) {
-            assert!(w[1].start > w[0].start);
+        assert!(bands.n_rows() > 50 && bands.n_rows() < 200, "{}", bands.n_rows());
+        assert!(bands.n_cols() <= OnsetConfig::default().n_fft / 2 + 1);
+        for r in 1..bands.n_rows() {
+            assert!(bands.row(r).0 > bands.row(r - 1).0);
         }
-        for b in &bands {
-            let s: f32 = b.weights.iter().sum();
+        for r in 0..bands.n_rows() {
+            let s: f32 = bands.row(r).1.iter().sum();
             assert!((s - 1.0).abs() < 1e-4);
         }
     }
@@ -706,13 +700,18 @@ mod tests {
 
     /// The oracle: the full `f32` filterbank spectrogram of `y`, row by row from the STFT.
     fn full_rows(d: &SuperFlux, y: &[f32]) -> Spectrogram {
-        let n_bands = d.bands.len();
+        let n_bands = d.bands.n_rows();
         let mut data = Vec::new();
         let mut mag = vec![0.0f32; d.config.n_fft / 2 + 1];
         d.stft.for_each_frame(y, |_, x| {
             simd::magnitude(x, &mut mag);
-            let mut row: Vec<f32> =
-                d.bands.iter().map(|b| simd::dot(&mag[b.start..b.start + b.weights.len()], &b.weights)).collect();
+            // Band by band with `dot` (the detector uses the one-dispatch `sparse_dots`).
+            let mut row: Vec<f32> = (0..n_bands)
+                .map(|r| {
+                    let (start, w) = d.bands.row(r);
+                    simd::dot(&mag[start..start + w.len()], w)
+                })
+                .collect();
             d.config.log.apply(&mut row);
             data.extend(row.into_iter().map(|v| if v.is_finite() { v } else { 0.0 }));
         });

@@ -11,23 +11,50 @@ impl WithSimd for Dot<'_> {
     type Output = f32;
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> f32 {
-        let (a, at) = S::as_simd_f32s(self.a);
-        let (b, bt) = S::as_simd_f32s(self.b);
-        let (a4, a1) = as_arrays::<4, _>(a);
-        let (b4, b1) = as_arrays::<4, _>(b);
-        let z = simd.splat_f32s(0.0);
-        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
-        for ([x0, x1, x2, x3], [y0, y1, y2, y3]) in a4.iter().zip(b4) {
-            c0 = simd.mul_add_e_f32s(*x0, *y0, c0);
-            c1 = simd.mul_add_e_f32s(*x1, *y1, c1);
-            c2 = simd.mul_add_e_f32s(*x2, *y2, c2);
-            c3 = simd.mul_add_e_f32s(*x3, *y3, c3);
+        dot_body(simd, self.a, self.b)
+    }
+}
+
+/// The body of [`Dot`] (equal lengths), shared with [`SparseDots`] so that a row of a sparse
+/// product is bit-identical to `dot` of that row.
+#[inline(always)]
+fn dot_body<S: Simd>(simd: S, a: &[f32], b: &[f32]) -> f32 {
+    let (a, at) = S::as_simd_f32s(a);
+    let (b, bt) = S::as_simd_f32s(b);
+    let (a4, a1) = as_arrays::<4, _>(a);
+    let (b4, b1) = as_arrays::<4, _>(b);
+    let z = simd.splat_f32s(0.0);
+    let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
+    for ([x0, x1, x2, x3], [y0, y1, y2, y3]) in a4.iter().zip(b4) {
+        c0 = simd.mul_add_e_f32s(*x0, *y0, c0);
+        c1 = simd.mul_add_e_f32s(*x1, *y1, c1);
+        c2 = simd.mul_add_e_f32s(*x2, *y2, c2);
+        c3 = simd.mul_add_e_f32s(*x3, *y3, c3);
+    }
+    for (x, y) in a1.iter().zip(b1) {
+        c0 = simd.mul_add_e_f32s(*x, *y, c0);
+    }
+    c1 = simd.mul_add_e_f32s(simd.partial_load_f32s(at), simd.partial_load_f32s(bt), c1);
+    simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
+}
+
+/// `out[r] = Σ_k w_r[k]·x[start_r + k]` for every row of a [`super::SparseRows`] in one
+/// dispatch (a filterbank of short rows spends more time entering a dispatched `dot` per row
+/// than multiplying); the caller has checked that `x` and `out` are long enough.
+pub(super) struct SparseDots<'a> {
+    pub x: &'a [f32],
+    pub rows: &'a super::SparseRows,
+    pub out: &'a mut [f32],
+}
+
+impl WithSimd for SparseDots<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        for (r, o) in self.out.iter_mut().enumerate().take(self.rows.n_rows()) {
+            let (start, w) = self.rows.row(r);
+            *o = dot_body(simd, &self.x[start..start + w.len()], w);
         }
-        for (x, y) in a1.iter().zip(b1) {
-            c0 = simd.mul_add_e_f32s(*x, *y, c0);
-        }
-        c1 = simd.mul_add_e_f32s(simd.partial_load_f32s(at), simd.partial_load_f32s(bt), c1);
-        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
     }
 }
 

@@ -66,6 +66,69 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     arch().dispatch(kernels::Dot { a: &a[..n], b: &b[..n] })
 }
 
+/// A sparse matrix whose rows are each one contiguous run of weights: row `r` weighs
+/// `x[start_r .. start_r + len_r]` (a filterbank of triangles). Stored flat, for
+/// [`sparse_dots`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseRows {
+    starts: Vec<usize>,
+    /// Row `r`'s weights are `weights[offsets[r]..offsets[r + 1]]`.
+    offsets: Vec<usize>,
+    weights: Vec<f32>,
+    n_cols: usize,
+}
+
+impl SparseRows {
+    /// An empty matrix (no rows).
+    pub fn new() -> Self {
+        Self { starts: Vec::new(), offsets: vec![0], weights: Vec::new(), n_cols: 0 }
+    }
+
+    /// Appends a row weighing `x[start .. start + weights.len()]`.
+    pub fn push_row(&mut self, start: usize, weights: &[f32]) {
+        self.starts.push(start);
+        self.weights.extend_from_slice(weights);
+        self.offsets.push(self.weights.len());
+        self.n_cols = self.n_cols.max(start + weights.len());
+    }
+
+    /// Number of rows.
+    pub fn n_rows(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// The shortest input the rows fit in (the largest `start + len`).
+    pub fn n_cols(&self) -> usize {
+        self.n_cols
+    }
+
+    /// Row `r`: its first column and its weights.
+    ///
+    /// # Panics
+    /// If `r >= self.n_rows()`.
+    pub fn row(&self, r: usize) -> (usize, &[f32]) {
+        (self.starts[r], &self.weights[self.offsets[r]..self.offsets[r + 1]])
+    }
+}
+
+impl Default for SparseRows {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `out[r] = Σ_k w_r[k]·x[start_r + k]` for every row `r` of `rows`: one dispatch for the whole
+/// filterbank, each value bit-identical to [`dot`] of its row.
+///
+/// # Panics
+/// If `x` is shorter than [`SparseRows::n_cols`] or `out` shorter than [`SparseRows::n_rows`]
+/// (a plan built for another input size).
+pub fn sparse_dots(x: &[f32], rows: &SparseRows, out: &mut [f32]) {
+    assert!(x.len() >= rows.n_cols(), "sparse_dots: input of {} for {} columns", x.len(), rows.n_cols());
+    assert!(out.len() >= rows.n_rows(), "sparse_dots: output of {} for {} rows", out.len(), rows.n_rows());
+    arch().dispatch(kernels::SparseDots { x, rows, out })
+}
+
 /// `Σ x[i]`.
 pub fn sum(x: &[f32]) -> f32 {
     arch().dispatch(kernels::Sum(x))

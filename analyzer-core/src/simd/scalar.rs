@@ -97,3 +97,11 @@ pub fn biquad_cascade_pair(
         }
     }
 }
+
+/// `out[r] = Σ_k w_r[k]·x[start_r + k]`, row by row with [`dot`].
+pub fn sparse_dots(x: &[f32], rows: &super::SparseRows, out: &mut [f32]) {
+    for (r, o) in out.iter_mut().enumerate().take(rows.n_rows()) {
+        let (start, w) = rows.row(r);
+        *o = dot(&x[start..start + w.len()], w);
+    }
+}

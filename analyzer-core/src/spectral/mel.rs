@@ -18,7 +18,7 @@
 
 use super::Spectrogram;
 use crate::error::{AnalyzerError, Result, check};
-use crate::simd;
+use crate::simd::{self, SparseRows};
 
 /// Default number of mel bands (librosa).
 pub const DEFAULT_N_MELS: usize = 128;
@@ -125,18 +125,12 @@ fn slaney_logstep() -> f64 {
     6.4f64.ln() / 27.0
 }
 
-/// One triangular filter, stored from its first non-zero bin.
-#[derive(Debug, Clone, PartialEq)]
-struct SparseFilter {
-    start: usize,
-    weights: Vec<f32>,
-}
-
 /// A planned mel filterbank.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MelFilterbank {
     config: MelConfig,
-    filters: Vec<SparseFilter>,
+    /// One sparse row per triangular filter, from its first non-zero bin.
+    filters: SparseRows,
 }
 
 impl MelFilterbank {
@@ -153,25 +147,24 @@ impl MelFilterbank {
             (0..n_pts).map(|i| mel_to_hz(lo + (hi - lo) * i as f64 / (n_pts - 1) as f64, config.scale)).collect();
         let n_bins = config.n_fft / 2 + 1;
         let bin_hz = config.sr as f64 / config.n_fft as f64;
-        let filters = (0..config.n_mels)
-            .map(|m| {
-                let (f0, f1, f2) = (mel_f[m], mel_f[m + 1], mel_f[m + 2]);
-                let enorm = match config.norm {
-                    MelNorm::Slaney => 2.0 / (f2 - f0),
-                    MelNorm::None => 1.0,
-                };
-                let w: Vec<f32> = (0..n_bins)
-                    .map(|k| {
-                        let f = k as f64 * bin_hz;
-                        let v = ((f - f0) / (f1 - f0)).min((f2 - f) / (f2 - f1)).max(0.0);
-                        (v * enorm) as f32
-                    })
-                    .collect();
-                let start = w.iter().position(|&v| v > 0.0).unwrap_or(0);
-                let end = w.iter().rposition(|&v| v > 0.0).map_or(start, |e| e + 1);
-                SparseFilter { start, weights: w[start..end].to_vec() }
-            })
-            .collect();
+        let mut filters = SparseRows::new();
+        for m in 0..config.n_mels {
+            let (f0, f1, f2) = (mel_f[m], mel_f[m + 1], mel_f[m + 2]);
+            let enorm = match config.norm {
+                MelNorm::Slaney => 2.0 / (f2 - f0),
+                MelNorm::None => 1.0,
+            };
+            let w: Vec<f32> = (0..n_bins)
+                .map(|k| {
+                    let f = k as f64 * bin_hz;
+                    let v = ((f - f0) / (f1 - f0)).min((f2 - f) / (f2 - f1)).max(0.0);
+                    (v * enorm) as f32
+                })
+                .collect();
+            let start = w.iter().position(|&v| v > 0.0).unwrap_or(0);
+            let end = w.iter().rposition(|&v| v > 0.0).map_or(start, |e| e + 1);
+            filters.push_row(start, &w[start..end]);
+        }
         Ok(Self { config, filters })
     }
 
@@ -182,15 +175,16 @@ impl MelFilterbank {
 
     /// Number of bands.
     pub fn n_mels(&self) -> usize {
-        self.filters.len()
+        self.filters.n_rows()
     }
 
     /// Dense weight matrix `n_mels × (n_fft/2 + 1)`, row-major (as librosa returns it).
     pub fn dense(&self) -> Vec<f32> {
         let n_bins = self.config.n_fft / 2 + 1;
-        let mut out = vec![0.0; self.filters.len() * n_bins];
-        for (m, f) in self.filters.iter().enumerate() {
-            out[m * n_bins + f.start..m * n_bins + f.start + f.weights.len()].copy_from_slice(&f.weights);
+        let mut out = vec![0.0; self.filters.n_rows() * n_bins];
+        for m in 0..self.filters.n_rows() {
+            let (start, w) = self.filters.row(m);
+            out[m * n_bins + start..m * n_bins + start + w.len()].copy_from_slice(w);
         }
         out
     }
@@ -201,10 +195,8 @@ impl MelFilterbank {
     /// If the slice lengths do not match the filterbank's shape.
     pub fn apply_frame(&self, spectrum: &[f32], out: &mut [f32]) {
         assert_eq!(spectrum.len(), self.config.n_fft / 2 + 1, "spectrum length");
-        assert_eq!(out.len(), self.filters.len(), "output length");
-        for (o, f) in out.iter_mut().zip(&self.filters) {
-            *o = simd::dot(&spectrum[f.start..f.start + f.weights.len()], &f.weights);
-        }
+        assert_eq!(out.len(), self.filters.n_rows(), "output length");
+        simd::sparse_dots(spectrum, &self.filters, out);
     }
 
     /// Applies the filterbank to every frame of a spectrogram.
