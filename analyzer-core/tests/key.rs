@@ -260,6 +260,9 @@ fn fixture() -> Vec<f32> {
 
 /// Values stored from the default configuration on the committed fixture (a synthetic band
 /// in A minor, 15 cents sharp, with kick and hi-hat; see `testdata/tonal/generate_key_fixture.py`).
+/// Re-stored on 2026-12-06 for the learned profile, uniform frame salience and probability
+/// confidences (before, `bgate` and salience exponent 0.5: strength 0.9493, confidences
+/// 0.8281 / 0.9231).
 #[test]
 fn regression_on_committed_fixture() {
     let y = fixture();
@@ -269,9 +272,9 @@ fn regression_on_committed_fixture() {
     assert_eq!((est.key, est.mode), (9, MINOR));
     let close =
         |got: f32, want: f32, tol: f32, what: &str| assert!((got - want).abs() <= tol, "{what}: {got} vs {want}");
-    close(est.strength, 0.9493, 1e-3, "strength");
-    close(est.key_confidence, 0.8281, 2e-3, "key_confidence");
-    close(est.mode_confidence, 0.9231, 2e-3, "mode_confidence");
+    close(est.strength, 0.7152, 1e-3, "strength");
+    close(est.key_confidence, 0.6746, 2e-3, "key_confidence");
+    close(est.mode_confidence, 0.9625, 2e-3, "mode_confidence");
     // 15 cents sharp.
     close(frames.tuning, 0.1516, 5e-3, "tuning");
     close(frames.tonalness, 0.6449, 5e-3, "tonalness");

@@ -6,7 +6,10 @@
 //! 2. **Correlation.** For each of the 24 keys (tonic `τ`, mode `m`), Pearson's correlation
 //!    `r(τ, m) = corr(g, T_m rotated to τ)` with the template `T_m` of the chosen
 //!    [`KeyProfile`] (Krumhansl & Schmuckler's key-finding algorithm).
-//! 3. **Aggregation.** [`KeyAggregation::Global`] takes `argmax r`. [`KeyAggregation::SegmentVote`]
+//!    Keys are compared on `r'(τ, m) = weight_m · r(τ, m) + offset_m`
+//!    ([`KeyProfile::mode_calibration`]): the raw correlation for the published profiles,
+//!    fitted weights and a major offset for [`KeyProfile::Learned`].
+//! 3. **Aggregation.** [`KeyAggregation::Global`] takes `argmax r'`. [`KeyAggregation::SegmentVote`]
 //!    estimates a key per segment of [`super::KeyConfig::segment_seconds`] and returns the key
 //!    covering the largest salience-weighted share of the track (ties broken by the global
 //!    correlation), so that a modulation or a long intro does not decide the global key.
@@ -23,6 +26,9 @@
 //!    between the chosen key and the better of its relative and parallel keys (the keys a
 //!    wrong mode decision would have produced). Both are `1 − exp(−margin / scale)` scaled by
 //!    the clipped strength, in [0, 1].
+//!    For a fitted profile ([`KeyProfile::Learned`]) the confidences are the model's own
+//!    probabilities `P(k) = softmax(a·r')`: the key confidence `P(chosen) + P(parallel)` (the
+//!    tonic), the mode confidence `P(chosen) / (P(chosen) + P(relative) + P(parallel))`.
 //!
 //! # References
 //! - C. L. Krumhansl, *Cognitive Foundations of Musical Pitch*, 1990, ch. 4 (the
@@ -35,7 +41,7 @@
 //! - K. Noland, M. Sandler, "Signal processing parameters for tonality estimation", AES 122,
 //!   2007 (relative/parallel confusions and the effect of frame weighting).
 
-use super::profiles::{KeyProfile, PITCH_CLASSES};
+use super::profiles::{KeyProfile, ModeCalibration, PITCH_CLASSES};
 use crate::simd;
 
 /// Number of keys (12 tonics × 2 modes).
@@ -113,10 +119,12 @@ fn parallel(i: usize) -> usize {
     (i + PITCH_CLASSES) % N_KEYS
 }
 
-/// The 24 rotated, z-scored templates of a profile (row = key index).
+/// The 24 rotated, z-scored templates of a profile (row = key index), and the profile's
+/// [`ModeCalibration`].
 #[derive(Debug, Clone)]
 pub struct KeyTemplates {
     rows: [[f32; PITCH_CLASSES]; N_KEYS],
+    calibration: ModeCalibration,
 }
 
 impl KeyTemplates {
@@ -131,7 +139,24 @@ impl KeyTemplates {
                 rows[key_index(tonic, MINOR)][pc] = minor[degree];
             }
         }
-        Self { rows }
+        Self { rows, calibration: profile.mode_calibration() }
+    }
+
+    /// The fitted model's logit scale, if the profile is a fitted model
+    /// ([`ModeCalibration::softmax_scale`]).
+    pub fn softmax_scale(&self) -> Option<f32> {
+        self.calibration.softmax_scale
+    }
+
+    /// The correlations `r` (from [`KeyTemplates::correlate`]) as compared between keys:
+    /// `weight_mode · r + offset_mode` (unchanged for the published profiles).
+    pub fn calibrate(&self, r: &[f32; N_KEYS]) -> [f32; N_KEYS] {
+        let c = self.calibration;
+        let mut out = [0.0; N_KEYS];
+        for (k, (o, &v)) in out.iter_mut().zip(r).enumerate() {
+            *o = if key_of_index(k).1 == MAJOR { c.major_weight * v + c.major_offset } else { c.minor_weight * v };
+        }
+        out
     }
 
     /// Pearson correlation of `profile` with every key; all zeros for a constant or
@@ -223,10 +248,12 @@ pub(crate) fn decide(
     let Some(global) = weighted_profile(frames, weights) else {
         return KeyEstimate::NONE;
     };
-    let r = templates.correlate(&global);
-    if r.iter().all(|&v| v == 0.0) {
+    let corr = templates.correlate(&global);
+    if corr.iter().all(|&v| v == 0.0) {
         return KeyEstimate::NONE;
     }
+    // Keys are compared on calibrated correlations; the strength stays the raw correlation.
+    let r = templates.calibrate(&corr);
     let mut best = match p.aggregation {
         KeyAggregation::Global => argmax(&r),
         KeyAggregation::SegmentVote => segment_vote(frames, weights, templates, p.frames_per_segment, &r),
@@ -241,7 +268,7 @@ pub(crate) fn decide(
             best = rel;
         }
     }
-    let strength = r[best];
+    let strength = corr[best];
     let atonal = tonal.is_some_and(|e| e.is_atonal(p));
     if strength < p.min_strength || atonal {
         return KeyEstimate { strength: 0.0, ..KeyEstimate::NONE };
@@ -249,16 +276,42 @@ pub(crate) fn decide(
     let (rel, par) = (relative(best), parallel(best));
     let other_tonic = (0..N_KEYS).filter(|&k| k != best && k != rel && k != par).map(|k| r[k]).fold(f32::MIN, f32::max);
     let mode_rival = r[rel].max(r[par]);
-    let gain = strength.clamp(0.0, 1.0);
-    let saturate = |margin: f32, scale: f32| 1.0 - (-(margin.max(0.0)) / scale).exp();
+    let chosen = r[best];
     let (tonic, mode) = key_of_index(best);
+    let (key_confidence, mode_confidence) = match templates.softmax_scale() {
+        // A fitted model: its own probabilities.
+        Some(a) => {
+            let prob = softmax(&r, a);
+            (prob[best] + prob[par], prob[best] / (prob[best] + prob[rel] + prob[par]))
+        }
+        None => {
+            let gain = strength.clamp(0.0, 1.0);
+            let saturate = |margin: f32, scale: f32| 1.0 - (-(margin.max(0.0)) / scale).exp();
+            (
+                gain * saturate(chosen - other_tonic, p.key_margin_scale),
+                gain * saturate(chosen - mode_rival, p.mode_margin_scale),
+            )
+        }
+    };
     KeyEstimate {
         key: tonic as i8,
         mode,
-        key_confidence: gain * saturate(strength - other_tonic, p.key_margin_scale),
-        mode_confidence: gain * saturate(strength - mode_rival, p.mode_margin_scale),
+        key_confidence: key_confidence.clamp(0.0, 1.0),
+        mode_confidence: mode_confidence.clamp(0.0, 1.0),
         strength,
     }
+}
+
+/// `exp(a·x_k) / Σ_j exp(a·x_j)`, computed from the maximum so it cannot overflow.
+fn softmax(x: &[f32; N_KEYS], a: f32) -> [f32; N_KEYS] {
+    let top = x.iter().copied().fold(f32::MIN, f32::max);
+    let mut out = [0.0; N_KEYS];
+    for (o, &v) in out.iter_mut().zip(x) {
+        *o = (a * (v - top)).exp();
+    }
+    let total: f32 = out.iter().sum();
+    out.iter_mut().for_each(|v| *v /= total);
+    out
 }
 
 /// The key with the largest salience-weighted coverage among per-segment estimates.
@@ -276,6 +329,7 @@ fn segment_vote(
         if r.iter().all(|&v| v == 0.0) {
             continue;
         }
+        let r = templates.calibrate(&r);
         let w: f32 = ws.iter().filter(|w| w.is_finite() && **w > 0.0).sum();
         coverage[argmax(&r)] += w;
     }
@@ -323,6 +377,26 @@ mod tests {
             out[pc] = src[(pc + 12 - tonic) % 12] / 6.35;
         }
         out
+    }
+
+    #[test]
+    fn calibration_is_identity_for_published_profiles_and_fitted_for_learned() {
+        let r: [f32; N_KEYS] = core::array::from_fn(|k| k as f32 / N_KEYS as f32 - 0.5);
+        for p in
+            [KeyProfile::Krumhansl, KeyProfile::Temperley, KeyProfile::Edma, KeyProfile::Bgate, KeyProfile::Consensus]
+        {
+            assert_eq!(KeyTemplates::new(p).calibrate(&r), r, "{p:?}");
+        }
+        let c = KeyProfile::Learned.mode_calibration();
+        let s = KeyTemplates::new(KeyProfile::Learned).calibrate(&r);
+        for k in 0..N_KEYS {
+            let want =
+                if key_of_index(k).1 == MAJOR { c.major_weight * r[k] + c.major_offset } else { c.minor_weight * r[k] };
+            assert!((s[k] - want).abs() < 1e-6, "key {k}");
+        }
+        // The weights average 1 (correlation units); major must fit clearly better to win.
+        assert!(((c.major_weight + c.minor_weight) / 2.0 - 1.0).abs() < 1e-3);
+        assert!(c.major_offset < 0.0);
     }
 
     #[test]

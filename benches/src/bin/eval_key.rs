@@ -10,6 +10,9 @@
 //! `OUT.jsonl.v{i}`), and prints exact accuracy, the MIREX weighted score and the accuracy of
 //! the more confident half against the less confident half (ranked by `key_confidence`).
 //! `KEY_CACHE_DIR=dir` caches the decoded samples as raw f32 to speed up repeated runs.
+//! `KEY_DUMP_DIR=dir` writes the first variant's frames as `ID.frames` (little-endian f32, 25
+//! values a frame: the salience weight, the 12 pitch classes, the 12 bass pitch classes, zeros
+//! when the config computes no bass), for fitting profiles offline (`scripts/key/`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -129,6 +132,21 @@ fn load(path: &Path, id: &str) -> Option<Vec<f32>> {
     Some(audio.samples)
 }
 
+/// Writes `frames` as described in the module docs (`KEY_DUMP_DIR`).
+fn dump_frames(dir: &Path, id: &str, frames: &analyzer_core::tonal::TonalFrames, cfg: &KeyConfig) {
+    let weights = frames.weights(cfg.salience_exponent, cfg.tonal_fraction_exponent);
+    let no_bass = [0.0f32; 12];
+    let mut bytes = Vec::with_capacity(weights.len() * 25 * 4);
+    for (t, (w, p)) in weights.iter().zip(&frames.pitches).enumerate() {
+        let bass = frames.bass.get(t).unwrap_or(&no_bass);
+        for v in std::iter::once(w).chain(p).chain(bass) {
+            bytes.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    std::fs::create_dir_all(dir).expect("KEY_DUMP_DIR");
+    std::fs::write(dir.join(format!("{id}.frames")), bytes).expect("frame dump");
+}
+
 struct Row {
     id: String,
     gt: Option<(i8, u8)>,
@@ -181,6 +199,11 @@ fn main() {
                     frames.tuning_concentration,
                     frames.tuning
                 );
+            }
+            if i == 0 {
+                if let Some(d) = std::env::var_os("KEY_DUMP_DIR") {
+                    dump_frames(Path::new(&d), id, &frames, cfg);
+                }
             }
             rows[i].push(Row { id: id.to_string(), gt, est });
         }
