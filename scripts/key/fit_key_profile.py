@@ -29,42 +29,39 @@ Usage (frames dumped by eval_key, see benches/src/bin/eval_key.rs):
         --test ../shared/evaldata/pop909_dev/manifest.jsonl --dump /tmp/kdump
 
 `--train` sets are fitted on (GiantSteps is recognised by its directory name and also
-cross-validated in 5 folds, 3 splits); `--test` sets are only scored. Prints the scores and the
-Rust constants for `analyzer-core/src/tonal/profiles.rs`.
+cross-validated in 5 folds, 3 splits); `--test` sets are only scored, with the MIREX weights of
+the peer harness (`../shared/eval/score.py`, or `$EVAL_DIR/score.py`). Prints the scores and
+the Rust constants for `analyzer-core/src/tonal/profiles.rs`.
 """
 import argparse
 import json
 import os
+import sys
 
 import numpy as np
 from scipy.optimize import minimize
 
-NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
-FLATS = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"]
+# The peer harness (../shared/eval beside the repository, or $EVAL_DIR): key parsing and scoring.
+sys.path.insert(0, os.environ.get("EVAL_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "eval"))
+import evalcommon  # noqa: E402
+import score  # noqa: E402
+
+MODES = ("minor", "major")  # index = Spotify's mode
 BGATE_MAJOR = np.array([1.0, 0, 0.42, 0, 0.53, 0.37, 0, 0.77, 0, 0.38, 0.21, 0.30])
 BGATE_MINOR = np.array([1.0, 0, 0.36, 0.39, 0, 0.38, 0, 0.74, 0.27, 0, 0.42, 0.23])
 FRAME_VALUES = 25  # weight, 12 pitch classes, 12 bass pitch classes
 
 
 def parse_key(label):
-    if not label:
-        return None
-    tonic, mode = label.split()[:2]
-    k = NAMES.index(tonic) if tonic in NAMES else FLATS.index(tonic) if tonic in FLATS else None
-    return None if k is None else (k, 1 if mode.lower().startswith("maj") else 0)
+    """(tonic, mode) with mode 1 = major, or None, via the harness's parser."""
+    parsed = evalcommon.parse_key(label)
+    return None if parsed is None else (parsed[0], MODES.index(parsed[1]))
 
 
 def mirex(est, gt):
-    d = (est[0] - gt[0]) % 12
-    if est == gt:
-        return 1.0
-    if est[1] == gt[1] and d in (5, 7):
-        return 0.5
-    if est[1] != gt[1] and ((gt[1] == 1 and d == 9) or (gt[1] == 0 and d == 3)):
-        return 0.3
-    if est[1] != gt[1] and d == 0:
-        return 0.2
-    return 0.0
+    """The harness's MIREX weighted score of two (tonic, mode) pairs."""
+    name = lambda k: evalcommon.spotify_key(k[0], k[1])  # noqa: E731
+    return score.key_score(name(est), name(gt))
 
 
 def zscore(x):

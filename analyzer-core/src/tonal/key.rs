@@ -274,9 +274,6 @@ pub(crate) fn decide(
         return KeyEstimate { strength: 0.0, ..KeyEstimate::NONE };
     }
     let (rel, par) = (relative(best), parallel(best));
-    let other_tonic = (0..N_KEYS).filter(|&k| k != best && k != rel && k != par).map(|k| r[k]).fold(f32::MIN, f32::max);
-    let mode_rival = r[rel].max(r[par]);
-    let chosen = r[best];
     let (tonic, mode) = key_of_index(best);
     let (key_confidence, mode_confidence) = match templates.softmax_scale() {
         // A fitted model: its own probabilities.
@@ -285,11 +282,14 @@ pub(crate) fn decide(
             (prob[best] + prob[par], prob[best] / (prob[best] + prob[rel] + prob[par]))
         }
         None => {
+            let other_tonic =
+                (0..N_KEYS).filter(|&k| k != best && k != rel && k != par).map(|k| r[k]).fold(f32::MIN, f32::max);
+            let mode_rival = r[rel].max(r[par]);
             let gain = strength.clamp(0.0, 1.0);
             let saturate = |margin: f32, scale: f32| 1.0 - (-(margin.max(0.0)) / scale).exp();
             (
-                gain * saturate(chosen - other_tonic, p.key_margin_scale),
-                gain * saturate(chosen - mode_rival, p.mode_margin_scale),
+                gain * saturate(r[best] - other_tonic, p.key_margin_scale),
+                gain * saturate(r[best] - mode_rival, p.mode_margin_scale),
             )
         }
     };

@@ -43,8 +43,9 @@ pub enum KeyProfile {
     /// the cognitive, corpus-classical and corpus-EDM profiles (no fitted values).
     Consensus,
     /// Templates fitted by multinomial logistic regression over the 24 keys (every rotation
-    /// shares the two templates: 25 parameters), with an L2 pull towards `bgate`, on the
-    /// salience-weighted pitch-class profiles of 414 rendered POP909 songs that are not in the
+    /// shares the two templates; with the major offset, 25 fitted parameters), with an L2 pull
+    /// towards `bgate`, on the frame-weighted pitch-class profiles of 414 rendered POP909 songs
+    /// that are not in the
     /// development manifest and the 46 GiantSteps EDM previews (each counted 5 times), as
     /// `scripts/key/fit_key_profile.py` documents. Besides the two shapes it fits a weight per
     /// mode and an offset for major ([`KeyProfile::mode_calibration`]): the major template must

@@ -20,7 +20,8 @@ use std::time::Instant;
 
 use analyzer_core::audio::{LoadConfig, load_path};
 use analyzer_core::tonal::{
-    KeyAggregation, KeyConfig, KeyEstimate, KeyProfile, MAJOR, SpectralWhitening, key_from_frames, tonal_frames,
+    KeyAggregation, KeyConfig, KeyEstimate, KeyProfile, MAJOR, PITCH_CLASSES, SpectralWhitening, key_from_frames,
+    tonal_frames,
 };
 
 const SR: u32 = 22050;
@@ -132,11 +133,14 @@ fn load(path: &Path, id: &str) -> Option<Vec<f32>> {
     Some(audio.samples)
 }
 
+/// Values per dumped frame: the weight, the pitch classes, the bass pitch classes.
+const DUMP_VALUES: usize = 1 + 2 * PITCH_CLASSES;
+
 /// Writes `frames` as described in the module docs (`KEY_DUMP_DIR`).
 fn dump_frames(dir: &Path, id: &str, frames: &analyzer_core::tonal::TonalFrames, cfg: &KeyConfig) {
     let weights = frames.weights(cfg.salience_exponent, cfg.tonal_fraction_exponent);
-    let no_bass = [0.0f32; 12];
-    let mut bytes = Vec::with_capacity(weights.len() * 25 * 4);
+    let no_bass = [0.0f32; PITCH_CLASSES];
+    let mut bytes = Vec::with_capacity(weights.len() * DUMP_VALUES * size_of::<f32>());
     for (t, (w, p)) in weights.iter().zip(&frames.pitches).enumerate() {
         let bass = frames.bass.get(t).unwrap_or(&no_bass);
         for v in std::iter::once(w).chain(p).chain(bass) {
