@@ -151,6 +151,15 @@ pub(crate) mod check {
         if value >= min { Ok(()) } else { Err(AnalyzerError::invalid(name, format!("must be >= {min}, got {value}"))) }
     }
 
+    /// `value` must lie in `[0, 1]`.
+    pub fn unit_f32(name: &'static str, value: f32) -> Result<()> {
+        if (0.0..=1.0).contains(&value) {
+            Ok(())
+        } else {
+            Err(AnalyzerError::invalid(name, format!("must be in [0, 1], got {value}")))
+        }
+    }
+
     /// `lo < hi`, both finite and non-negative.
     pub fn ordered_range(name: &'static str, lo: f32, hi: f32) -> Result<()> {
         if lo.is_finite() && hi.is_finite() && lo >= 0.0 && lo < hi {

@@ -17,11 +17,13 @@
 //! See the stage modules.
 
 pub mod beats;
+pub mod level;
 pub mod meter;
 pub mod onset;
 pub mod tempo;
 
 pub use beats::{BeatConfig, Beats, track_beats};
+pub use level::{LevelChoice, LevelConfig, LevelMethod, choose_level};
 pub use meter::{Meter, MeterConfig, analyze_meter};
 pub use onset::{
     FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, SuperFluxFrames, SuperFluxRows,
@@ -44,6 +46,8 @@ pub struct RhythmConfig {
     pub onset_peaks: OnsetPeakConfig,
     /// Tempo estimation.
     pub tempo: TempoConfig,
+    /// Metrical-level choice of the tempo.
+    pub level: LevelConfig,
     /// Beat tracking.
     pub beats: BeatConfig,
     /// Time signature, bars and tatums.
@@ -58,6 +62,7 @@ impl Default for RhythmConfig {
             onset: OnsetConfig::default(),
             onset_peaks: OnsetPeakConfig::default(),
             tempo: TempoConfig::default(),
+            level: LevelConfig::default(),
             beats: BeatConfig::default(),
             meter: MeterConfig::default(),
             min_duration_s: DEFAULT_MIN_DURATION_S,
@@ -74,6 +79,7 @@ impl RhythmConfig {
         self.onset.validate()?;
         self.onset_peaks.validate()?;
         self.tempo.validate()?;
+        self.level.validate()?;
         self.beats.validate()?;
         self.meter.validate()?;
         if !(self.min_duration_s.is_finite() && self.min_duration_s >= 0.0) {
@@ -155,17 +161,43 @@ pub fn rhythm_from_onset_strength(os: OnsetStrength, duration: f64, config: &Rhy
         rhythm.onset_envelope = os.envelope;
         return Ok(rhythm);
     }
-    let tempo = estimate_tempo(&os.envelope, fps, &config.tempo)?;
-    let beats = track_beats(&os.envelope, fps, tempo.bpm, tempo.confidence, &config.beats)?;
-    let meter = analyze_meter(
-        &os.envelope,
-        &os.spectrogram,
-        fps,
-        &beats.frames,
-        &beats.confidence,
-        tempo.confidence,
-        &config.meter,
-    )?;
+    let mut tempo = estimate_tempo(&os.envelope, fps, &config.tempo)?;
+    let mut level = choose_level(&tempo, &os, rhythm.onsets.len(), duration, &config.tempo, &config.level)?;
+    let meter_of = |bpm: f32, confidence: f32| -> Result<(Beats, Meter)> {
+        let beats = track_beats(&os.envelope, fps, bpm, confidence, &config.beats)?;
+        let meter = analyze_meter(
+            &os.envelope,
+            &os.spectrogram,
+            fps,
+            &beats.frames,
+            &beats.confidence,
+            confidence,
+            &config.meter,
+        )?;
+        Ok((beats, meter))
+    };
+    if level.octave < 0 {
+        // Halving pairs the comb's beats: not when they group in threes, fives or sevens.
+        let (_, meter) = meter_of(tempo.bpm, tempo.confidence)?;
+        if meter.time_signature % 2 == 1 && meter.time_signature_confidence >= config.level.odd_meter_veto_confidence {
+            level.keep_comb_choice(tempo.bpm);
+        }
+    }
+    tempo.bpm = level.bpm;
+    tempo.confidence *= level.probability;
+    let (beats, meter) = meter_of(tempo.bpm, tempo.confidence)?;
+    Ok(finish_rhythm(rhythm, os, &tempo, beats, meter, duration))
+}
+
+/// Fills `rhythm` from the tempo, beats and meter.
+fn finish_rhythm(
+    mut rhythm: Rhythm,
+    os: OnsetStrength,
+    tempo: &TempoEstimate,
+    beats: Beats,
+    meter: Meter,
+    duration: f64,
+) -> Rhythm {
     if !beats.frames.is_empty() {
         rhythm.tempo = tempo.bpm;
         rhythm.tempo_confidence = tempo.confidence;
@@ -182,5 +214,5 @@ pub fn rhythm_from_onset_strength(os: OnsetStrength, duration: f64, config: &Rhy
     rhythm.bars = intervals_from_times(&bar_times, &meter.bar_confidence, end);
     rhythm.tatums = intervals_from_times(&meter.tatum_times, &meter.tatum_confidence, end);
     rhythm.onset_envelope = os.envelope;
-    Ok(rhythm)
+    rhythm
 }

@@ -191,6 +191,8 @@ pub struct SuperFlux {
     stft: Stft,
     /// The triangular bands of the log filterbank, one sparse row each.
     bands: SparseRows,
+    /// Centre frequency of each kept spectrogram column in Hz.
+    band_hz: Vec<f32>,
 }
 
 /// The onset strength envelope and the log-filtered spectrogram it was computed from (bands
@@ -204,6 +206,8 @@ pub struct OnsetStrength {
     /// The log-compressed filterbank spectrogram, adjacent bands summed in groups of
     /// [`OnsetConfig::spectrogram_band_group`] (frames × ⌈bands / group⌉), in half precision.
     pub spectrogram: HalfSpectrogram,
+    /// Centre frequency in Hz of each spectrogram column (the mean of its bands' centres).
+    pub band_hz: Vec<f32>,
 }
 
 impl SuperFlux {
@@ -218,11 +222,13 @@ impl SuperFlux {
             return Err(AnalyzerError::invalid("sr", "must be > 0"));
         }
         let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
-        let bands = log_filterbank(&config, sr);
+        let (bands, centres_hz) = log_filterbank(&config, sr);
         if bands.n_rows() == 0 {
             return Err(AnalyzerError::invalid("fmin", format!("no filterbank band between fmin and {} Hz", sr / 2)));
         }
-        Ok(Self { config, sr, stft, bands })
+        let band_hz =
+            centres_hz.chunks(config.spectrogram_band_group).map(|c| c.iter().sum::<f32>() / c.len() as f32).collect();
+        Ok(Self { config, sr, stft, bands, band_hz })
     }
 
     /// The configuration.
@@ -381,7 +387,12 @@ impl SuperFluxRows {
             }
         }
         let spectrogram = self.kept;
-        OnsetStrength { envelope: self.envelope, frame_rate: detector.config.frame_rate(detector.sr), spectrogram }
+        OnsetStrength {
+            envelope: self.envelope,
+            frame_rate: detector.config.frame_rate(detector.sr),
+            spectrogram,
+            band_hz: detector.band_hz.clone(),
+        }
     }
 }
 
@@ -398,15 +409,16 @@ fn max_filter(row: &[f32], half_width: usize, out: &mut [f32]) {
 
 /// Builds the log-spaced triangular filterbank (unit-area filters, duplicates removed), one
 /// sparse row per band over the `n_fft / 2 + 1` magnitude bins.
-fn log_filterbank(config: &OnsetConfig, sr: u32) -> SparseRows {
+fn log_filterbank(config: &OnsetConfig, sr: u32) -> (SparseRows, Vec<f32>) {
     let mut rows = SparseRows::new();
+    let mut centres_hz = Vec::new();
     let n_bins = config.n_fft / 2 + 1;
     let bin_hz = sr as f64 / config.n_fft as f64;
     let nyquist = sr as f64 / 2.0;
     let fmax = (config.fmax as f64).min(nyquist);
     let fmin = config.fmin as f64;
     if fmin >= fmax {
-        return rows;
+        return (rows, centres_hz);
     }
     // Centre frequencies fmin·2^(i/bpo) up to fmax, rounded to bins and de-duplicated.
     let mut bins: Vec<usize> = Vec::new();
@@ -438,8 +450,9 @@ fn log_filterbank(config: &OnsetConfig, sr: u32) -> SparseRows {
         let area: f32 = weights.iter().sum();
         let weights: Vec<f32> = weights.into_iter().map(|v| v / area.max(f32::MIN_POSITIVE)).collect();
         rows.push_row(lo, &weights);
+        centres_hz.push((c as f64 * bin_hz) as f32);
     }
-    rows
+    (rows, centres_hz)
 }
 
 /// How the rectified band differences of one frame are combined into one onset value.
@@ -576,7 +589,9 @@ mod tests {
 
     #[test]
     fn filterbank_bands_are_unit_area_and_increasing() {
-        let bands = log_filterbank(&OnsetConfig::default(), SR);
+        let (bands, centres) = log_filterbank(&OnsetConfig::default(), SR);
+        assert_eq!(centres.len(), bands.n_rows());
+        assert!(centres.windows(2).all(|w| w[1] > w[0]), "band centres increase");
         assert!(bands.n_rows() > 50 && bands.n_rows() < 200, "{}", bands.n_rows());
         assert!(bands.n_cols() <= OnsetConfig::default().n_fft / 2 + 1);
         for r in 1..bands.n_rows() {

@@ -11,7 +11,9 @@
 //!
 //! The metrical level is chosen by maximising `max(S(b), 0) · p(b)`, where `p` is a prior over
 //! tempo; the default is the log-Gaussian of Ellis (2007) and librosa (centre and width in
-//! [`TempoPrior::LogGaussian`]). The peak is refined by a parabola in log-tempo.
+//! [`TempoPrior::LogGaussian`]). The peak is refined by a parabola in log-tempo. The rhythm
+//! analysis then reconsiders that choice against its half and double with a fitted model of
+//! the metrical level ([`crate::rhythm::level`]).
 //!
 //! **Confidence** is the product of two numbers in 0–1: the *clarity* of the periodicity,
 //! `S(b*) / clarity_full` clipped, and the *stability* of the tempo, the mean over overlapping
@@ -243,6 +245,20 @@ fn centred(env: &[f32]) -> Vec<f32> {
     let clean: Vec<f32> = env.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
     let mean = clean.iter().map(|&v| v as f64).sum::<f64>() / clean.len().max(1) as f64;
     clean.into_iter().map(|v| v - mean as f32).collect()
+}
+
+/// The comb periodicity `S(b)` on `grid` of an envelope (zeros when it is too short, silent or
+/// constant).
+pub(crate) fn comb_of_envelope(env: &[f32], frame_rate: f32, grid: &[f32], config: &TempoConfig) -> Vec<f32> {
+    let longest_period = 60.0 * frame_rate / config.min_bpm;
+    if (env.len() as f32) < 2.0 * longest_period {
+        return vec![0.0; grid.len()];
+    }
+    let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
+    match autocorrelation(&centred(env), max_lag) {
+        Some(r) => comb_strength(&r, grid, frame_rate, config),
+        None => vec![0.0; grid.len()],
+    }
 }
 
 /// Estimates the global tempo of an onset strength envelope sampled at `frame_rate` Hz

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p analyzer-benches --bin eval_tempo -- MANIFEST [--out results.jsonl]
 //!     [--cache DIR] [--prior-center BPM] [--prior-sigma OCTAVES] [--uniform-prior]
-//!     [--decay D] [--harmonics K] [--dump DIR]
+//!     [--decay D] [--harmonics K] [--dump DIR] [--level prior|learned] [--level-dump FILE]
 //! ```
 //!
 //! Each track is decoded with `audio::load_path` at 22050 Hz and analysed with
@@ -17,6 +17,9 @@
 //! decode/analysis times.
 //! `--cache DIR` keeps the decoded samples as raw f32 files so that repeated runs skip decoding;
 //! `--dump DIR` writes each onset envelope as raw little-endian f32 (`ID.env`) for analysis.
+//! `--level-dump FILE` writes, per track, the metrical-level candidates and their features
+//! (`rhythm::level::level_candidates`) with the annotated tempi, for
+//! `scripts/tempo/fit_tempo_level.py`.
 //! The remaining flags override the tempo configuration (for parameter studies).
 
 use std::io::Write;
@@ -24,8 +27,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use analyzer_core::audio::{LoadConfig, load_path};
+use analyzer_core::rhythm::level::{LEVEL_FEATURE_NAMES, level_candidates};
+use analyzer_core::rhythm::onset::SuperFlux;
 use analyzer_core::rhythm::onset::{FluxAggregate, OnsetConfig};
-use analyzer_core::rhythm::{RhythmConfig, TempoPrior, analyze_rhythm};
+use analyzer_core::rhythm::{
+    LevelMethod, RhythmConfig, TempoPrior, estimate_tempo, onset_detect, rhythm_from_onset_strength,
+};
 
 /// Beat-matching tolerance in seconds (mir_eval default).
 const F_MEASURE_WINDOW_S: f64 = 0.07;
@@ -110,6 +117,7 @@ fn main() {
     let mut out: Option<PathBuf> = None;
     let mut cache: Option<PathBuf> = None;
     let mut dump: Option<PathBuf> = None;
+    let mut level_dump: Option<PathBuf> = None;
     let mut config = RhythmConfig::default();
     let (mut center, mut sigma) = match config.tempo.prior {
         TempoPrior::LogGaussian { center_bpm, sigma_octaves } => (center_bpm, sigma_octaves),
@@ -123,6 +131,14 @@ fn main() {
             "--out" => out = Some(PathBuf::from(value())),
             "--cache" => cache = Some(PathBuf::from(value())),
             "--dump" => dump = Some(PathBuf::from(value())),
+            "--level-dump" => level_dump = Some(PathBuf::from(value())),
+            "--level" => {
+                config.level.method = match value().as_str() {
+                    "prior" => LevelMethod::Prior,
+                    "learned" => LevelMethod::Learned,
+                    other => panic!("--level prior|learned, got {other}"),
+                }
+            }
             "--prior-center" => center = value().parse().expect("number"),
             "--prior-sigma" => sigma = value().parse().expect("number"),
             "--uniform-prior" => uniform = true,
@@ -142,6 +158,8 @@ fn main() {
     }
     let base = manifest.parent().unwrap_or(Path::new(".")).to_path_buf();
     let text = std::fs::read_to_string(&manifest).expect("manifest");
+    let mut level_writer = level_dump.map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("level dump")));
+    let detector = SuperFlux::new(config.onset.clone(), SR).expect("onset config");
     let mut writer = out.map(|p| std::io::BufWriter::new(std::fs::File::create(p).expect("output file")));
 
     let (mut decode_s, mut analyse_s, mut audio_s) = (0.0f64, 0.0f64, 0.0f64);
@@ -166,7 +184,22 @@ fn main() {
         decode_s += dec;
         audio_s += y.len() as f64 / SR as f64;
         let t0 = Instant::now();
-        let rhythm = match analyze_rhythm(&y, SR, &config) {
+        let os = detector.compute(&y);
+        let duration = y.len() as f64 / SR as f64;
+        if let Some(w) = level_writer.as_mut() {
+            let est = estimate_tempo(&os.envelope, os.frame_rate, &config.tempo).expect("tempo");
+            let n_onsets = onset_detect(&os.envelope, os.frame_rate, &config.onset_peaks).expect("onsets").len();
+            let cands = level_candidates(&est, &os, n_onsets, duration, &config.tempo, &config.level);
+            let record = serde_json::json!({
+                "id": id,
+                "tempo": entry["tempo"],
+                "tempo_alt": entry["tempo_alt"],
+                "names": LEVEL_FEATURE_NAMES,
+                "candidates": cands.iter().map(|c| serde_json::json!({"bpm": c.bpm, "octave": c.octave, "features": c.features.to_vec()})).collect::<Vec<_>>(),
+            });
+            writeln!(w, "{record}").expect("write");
+        }
+        let rhythm = match rhythm_from_onset_strength(os, duration, &config) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{id}: {e}");

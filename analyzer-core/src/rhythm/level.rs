@@ -1,0 +1,430 @@
+//! The metrical level of the tempo: whether the comb's choice `b*` ([`crate::rhythm::tempo`]),
+//! its half or its double is the beat listeners tap.
+//!
+//! The periodicity of an onset envelope is ambiguous by octaves; a fixed prior over tempo picks
+//! the level well on music whose drums mark the beat and badly on music without drums, where an
+//! accompaniment in eighth notes doubles slow songs. Following the tempo-octave classifiers of
+//! the literature (Gkiokas et al. 2012; Hörschläger et al. 2015; Schreiber & Müller 2017's
+//! "tempo class" step), a small model scores the three candidates `c ∈ {b*/2, b*, 2·b*}` (those
+//! in range) and keeps the best:
+//!
+//! `u(c) = Σ_k w_k · f_k(c)`, `P(c) = exp(u(c)) / Σ_c' exp(u(c'))`,
+//!
+//! a conditional logit whose features `f(c)` are, with `z = log2(c / 120)`:
+//! - `z` and `z²` (a learned prior over tempo);
+//! - `S(c)`, `S_low(c)`, `S_high(c)`: the harmonic-comb periodicity
+//!   ([`crate::rhythm::tempo`]) of the full SuperFlux envelope and of the rectified flux of the
+//!   low bands (below [`LevelConfig::low_band_max_hz`]: bass and kick drum) and of the high
+//!   bands (above [`LevelConfig::high_band_min_hz`]: hi-hats, snare, cymbals), each the
+//!   maximum within [`LevelConfig::search_bins`] grid points of `c`;
+//! - `z` times track descriptors (which let the same evidence favour a faster or slower level
+//!   on different material): the onset rate `log2(onsets per minute / 120)`, the low bands'
+//!   share of the flux, and the high bands' share.
+//!
+//! When the spectrogram has no band above [`LevelConfig::high_band_min_hz`] (a sample rate
+//! below twice that frequency), or the estimate has no tempo, the comb's choice is kept.
+//!
+//! The weights ([`LEARNED_WEIGHTS`]) were fitted by maximum likelihood with an L2 penalty by
+//! `scripts/tempo/fit_tempo_level.py` on features that `eval_tempo --level-dump` writes (every
+//! candidate within 4 % of an annotated tempo counts as correct); the script's header says
+//! on what data and with what cross-validated accuracy.
+//!
+//! # References
+//! - A. Gkiokas, V. Katsouros, G. Carayannis, "Reducing tempo octave errors by periodicity
+//!   vector coding and SVM learning", ISMIR 2012.
+//! - F. Hörschläger, R. Vogl, S. Böck, P. Knees, "Addressing tempo estimation octave errors in
+//!   electronic music by incorporating style information extracted from Wikipedia", SMC 2015.
+//! - H. Schreiber, M. Müller, "A post-processing procedure for improving music tempo estimates
+//!   using supervised learning", ISMIR 2017.
+//! - D. McFadden, "Conditional logit analysis of qualitative choice behavior", 1973.
+
+use crate::error::{AnalyzerError, Result};
+use crate::rhythm::onset::OnsetStrength;
+use crate::rhythm::tempo::{self, TempoConfig, TempoEstimate};
+use crate::spectral::FrameRows;
+
+/// Default upper edge of the low bands in Hz (bass and kick drum).
+pub const DEFAULT_LOW_BAND_MAX_HZ: f32 = 200.0;
+/// Default lower edge of the high bands in Hz (hi-hats, snare noise, cymbals).
+pub const DEFAULT_HIGH_BAND_MIN_HZ: f32 = 4000.0;
+/// Default half-width, in tempo-grid points, of the search for a candidate's periodicity.
+pub const DEFAULT_SEARCH_BINS: usize = 4;
+/// Default time-signature confidence of an odd meter at `b*` that vetoes halving.
+pub const DEFAULT_ODD_METER_VETO_CONFIDENCE: f32 = 0.5;
+/// Centre of the tempo axis `z = log2(bpm / LEVEL_CENTER_BPM)` of the features.
+pub const LEVEL_CENTER_BPM: f32 = 120.0;
+
+/// Number of features per candidate.
+pub const N_LEVEL_FEATURES: usize = 9;
+/// Names of the features, in order (for the training script and the dumps).
+pub const LEVEL_FEATURE_NAMES: [&str; N_LEVEL_FEATURES] =
+    ["z", "z2", "s", "s_low", "s_high", "z_rate", "z_low_share", "z_high_share", "k"];
+
+/// The fitted weights of [`LevelMethod::Learned`], in the order of [`LEVEL_FEATURE_NAMES`].
+pub const LEARNED_WEIGHTS: [f32; N_LEVEL_FEATURES] =
+    [-3.163, -3.6919, 13.315, 3.7221, -1.6768, 3.1844, -12.21, 28.687, -2.5669];
+
+/// How the metrical level is chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum LevelMethod {
+    /// Keep the comb's choice under the tempo prior ([`crate::rhythm::tempo::TempoPrior`]).
+    Prior,
+    /// The fitted conditional logit over `b*/2`, `b*`, `2·b*` (see the module docs).
+    #[default]
+    Learned,
+}
+
+/// Parameters of the metrical-level choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelConfig {
+    /// How the level is chosen.
+    pub method: LevelMethod,
+    /// Upper edge of the low bands in Hz.
+    pub low_band_max_hz: f32,
+    /// Lower edge of the high bands in Hz.
+    pub high_band_min_hz: f32,
+    /// Half-width of the periodicity search around a candidate, in tempo-grid points.
+    pub search_bins: usize,
+    /// Halving is vetoed when the meter found at `b*` has an odd number of beats per bar (3, 5
+    /// or 7: its beats do not group in pairs) with at least this time-signature confidence.
+    pub odd_meter_veto_confidence: f32,
+}
+
+impl Default for LevelConfig {
+    fn default() -> Self {
+        Self {
+            method: LevelMethod::default(),
+            low_band_max_hz: DEFAULT_LOW_BAND_MAX_HZ,
+            high_band_min_hz: DEFAULT_HIGH_BAND_MIN_HZ,
+            search_bins: DEFAULT_SEARCH_BINS,
+            odd_meter_veto_confidence: DEFAULT_ODD_METER_VETO_CONFIDENCE,
+        }
+    }
+}
+
+impl LevelConfig {
+    /// Checks every field.
+    ///
+    /// # Errors
+    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    pub fn validate(&self) -> Result<()> {
+        crate::error::check::positive_f32("low_band_max_hz", self.low_band_max_hz)?;
+        crate::error::check::positive_f32("high_band_min_hz", self.high_band_min_hz)?;
+        if self.high_band_min_hz <= self.low_band_max_hz {
+            return Err(AnalyzerError::invalid(
+                "high_band_min_hz",
+                format!("must exceed low_band_max_hz ({}), got {}", self.low_band_max_hz, self.high_band_min_hz),
+            ));
+        }
+        crate::error::check::unit_f32("odd_meter_veto_confidence", self.odd_meter_veto_confidence)
+    }
+}
+
+/// One candidate tempo and its features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelCandidate {
+    /// Tempo in BPM.
+    pub bpm: f32,
+    /// `−1` for `b*/2`, `0` for `b*`, `1` for `2·b*`.
+    pub octave: i8,
+    /// The features, in the order of [`LEVEL_FEATURE_NAMES`].
+    pub features: [f32; N_LEVEL_FEATURES],
+}
+
+/// The outcome of the level choice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelChoice {
+    /// The chosen tempo in BPM.
+    pub bpm: f32,
+    /// The model's probability of the chosen candidate (1 for [`LevelMethod::Prior`]).
+    pub probability: f32,
+    /// `−1` when `b*/2` was chosen, `0` for `b*`, `1` for `2·b*`.
+    pub octave: i8,
+    /// The candidates that were compared.
+    pub candidates: Vec<LevelCandidate>,
+    /// The model's probability of each candidate.
+    pub probabilities: Vec<f32>,
+}
+
+impl LevelChoice {
+    /// Keeps `b*` instead of the chosen candidate, with the probability that the model did not
+    /// prefer a slower level (used when the meter shows that `b*`'s beats do not group in pairs).
+    pub fn keep_comb_choice(&mut self, comb_bpm: f32) {
+        let slower: f32 =
+            self.candidates.iter().zip(&self.probabilities).filter(|(c, _)| c.octave < 0).map(|(_, p)| p).sum();
+        self.bpm = comb_bpm;
+        self.octave = 0;
+        self.probability = (1.0 - slower).clamp(0.0, 1.0);
+    }
+}
+
+/// Rectified first difference of the spectrogram columns whose centre lies in `[lo, hi)` Hz,
+/// summed over those columns: an onset envelope of one register.
+fn band_flux(os: &OnsetStrength, lo: f32, hi: f32) -> Vec<f32> {
+    let cols: Vec<usize> = os.band_hz.iter().enumerate().filter(|&(_, &f)| f >= lo && f < hi).map(|(i, _)| i).collect();
+    let n = os.spectrogram.n_frames();
+    let mut env = vec![0.0f32; n];
+    if cols.is_empty() || n == 0 {
+        return env;
+    }
+    let mut prev = vec![0.0f32; os.spectrogram.n_bins()];
+    let mut cur = vec![0.0f32; os.spectrogram.n_bins()];
+    for (t, e) in env.iter_mut().enumerate() {
+        os.spectrogram.frame_into(t, &mut cur);
+        if t > 0 {
+            *e = cols.iter().map(|&c| (cur[c] - prev[c]).max(0.0)).sum();
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    env
+}
+
+/// Largest value of `s` within `half_width` points of `i`.
+fn local_max(s: &[f32], i: usize, half_width: usize) -> f32 {
+    let lo = i.saturating_sub(half_width);
+    let hi = (i + half_width + 1).min(s.len());
+    s[lo..hi].iter().copied().fold(f32::NEG_INFINITY, f32::max)
+}
+
+/// Share of `part` in `total` (0 when `total` is 0).
+fn share(part: &[f32], total: f32) -> f32 {
+    let p: f64 = part.iter().map(|&v| f64::from(v)).sum();
+    if total > 0.0 { (p / f64::from(total)) as f32 } else { 0.0 }
+}
+
+/// The candidates `b*/2`, `b*`, `2·b*` (those within the tempo range) of a tempo estimate and
+/// their features. Empty when the estimate has no tempo.
+///
+/// `n_onsets` detected onsets over `duration` seconds give the onset rate.
+pub fn level_candidates(
+    estimate: &TempoEstimate,
+    os: &OnsetStrength,
+    n_onsets: usize,
+    duration: f64,
+    tempo_config: &TempoConfig,
+    config: &LevelConfig,
+) -> Vec<LevelCandidate> {
+    if estimate.bpm <= 0.0 || estimate.bpm_grid.is_empty() || duration <= 0.0 {
+        return Vec::new();
+    }
+    let grid = &estimate.bpm_grid;
+    let fps = os.frame_rate;
+    let comb = |env: &[f32]| tempo::comb_of_envelope(env, fps, grid, tempo_config);
+    let low = band_flux(os, 0.0, config.low_band_max_hz);
+    let high = band_flux(os, config.high_band_min_hz, f32::INFINITY);
+    let total: f32 = band_flux(os, 0.0, f32::INFINITY).iter().map(|&v| v as f64).sum::<f64>() as f32;
+    let (s_low, s_high) = (comb(&low), comb(&high));
+    let low_share = share(&low, total);
+    let high_share = share(&high, total);
+    let rate = ((n_onsets as f64 / duration * 60.0).max(1.0) as f32 / LEVEL_CENTER_BPM).log2();
+
+    let nearest = |bpm: f32| {
+        grid.iter()
+            .enumerate()
+            .min_by(|a, b| (a.1 / bpm).ln().abs().total_cmp(&(b.1 / bpm).ln().abs()))
+            .map(|(i, _)| i)
+            .unwrap_or(0)
+    };
+    let mut out = Vec::with_capacity(3);
+    for octave in [-1i8, 0, 1] {
+        let bpm = estimate.bpm * 2f32.powi(octave as i32);
+        if bpm < tempo_config.min_bpm * (1.0 - f32::EPSILON) || bpm > tempo_config.max_bpm * (1.0 + f32::EPSILON) {
+            continue;
+        }
+        let i = nearest(bpm);
+        let z = (bpm / LEVEL_CENTER_BPM).log2();
+        let features = [
+            z,
+            z * z,
+            local_max(&estimate.strength, i, config.search_bins),
+            local_max(&s_low, i, config.search_bins),
+            local_max(&s_high, i, config.search_bins),
+            z * rate,
+            z * low_share,
+            z * high_share,
+            f32::from(octave),
+        ];
+        out.push(LevelCandidate { bpm, octave, features });
+    }
+    out
+}
+
+/// Chooses the metrical level of `estimate` (see the module docs).
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a bad config.
+pub fn choose_level(
+    estimate: &TempoEstimate,
+    os: &OnsetStrength,
+    n_onsets: usize,
+    duration: f64,
+    tempo_config: &TempoConfig,
+    config: &LevelConfig,
+) -> Result<LevelChoice> {
+    config.validate()?;
+    let keep = LevelChoice {
+        bpm: estimate.bpm,
+        probability: 1.0,
+        octave: 0,
+        candidates: Vec::new(),
+        probabilities: Vec::new(),
+    };
+    // The model was fitted on full-band audio: without bands above `high_band_min_hz` (a low
+    // sample rate) its features mean something else, and the comb's choice is kept.
+    let full_band = os.band_hz.iter().any(|&f| f >= config.high_band_min_hz);
+    if config.method == LevelMethod::Prior || !full_band {
+        return Ok(keep);
+    }
+    let candidates = level_candidates(estimate, os, n_onsets, duration, tempo_config, config);
+    let utilities: Vec<f32> = candidates
+        .iter()
+        .map(|c| c.features.iter().zip(LEARNED_WEIGHTS).map(|(f, w)| if f.is_finite() { f * w } else { 0.0 }).sum())
+        .collect();
+    let Some((best, &u_best)) = utilities.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)) else {
+        return Ok(keep);
+    };
+    let z: f32 = utilities.iter().map(|&u| (u - u_best).exp()).sum();
+    let probabilities = utilities.iter().map(|&u| (u - u_best).exp() / z).collect();
+    Ok(LevelChoice {
+        bpm: candidates[best].bpm,
+        probability: 1.0 / z,
+        octave: candidates[best].octave,
+        candidates,
+        probabilities,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rhythm::onset::{OnsetConfig, SuperFlux};
+    use crate::rhythm::tempo::estimate_tempo;
+
+    const SR: u32 = 22050;
+
+    /// `seconds` of a groove at `bpm`: a low thump on every beat and, when `hats`, a noise
+    /// burst (hi-hat) on every eighth note; otherwise a mid-register tone on every eighth.
+    fn groove(bpm: f32, seconds: f32, hats: bool) -> Vec<f32> {
+        let n = (seconds * SR as f32) as usize;
+        let beat = 60.0 / bpm * SR as f32;
+        let mut y = vec![0.0f32; n];
+        let mut state = 0x2545_f491u32;
+        let mut k = 0usize;
+        while (k as f32 * beat / 2.0) < n as f32 {
+            let start = (k as f32 * beat / 2.0) as usize;
+            for j in 0..(SR as usize / 10).min(n - start) {
+                let t = j as f32 / SR as f32;
+                let decay = (-t * 40.0).exp();
+                if k % 2 == 0 {
+                    y[start + j] += 0.6 * decay * (2.0 * std::f32::consts::PI * 60.0 * t).sin();
+                }
+                y[start + j] += if hats {
+                    state ^= state << 13;
+                    state ^= state >> 17;
+                    state ^= state << 5;
+                    0.2 * (-t * 120.0).exp() * (state as f32 / u32::MAX as f32 * 2.0 - 1.0)
+                } else {
+                    0.2 * decay * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
+                };
+            }
+            k += 1;
+        }
+        y
+    }
+
+    fn analyse(y: &[f32], config: &LevelConfig) -> (TempoEstimate, LevelChoice) {
+        let os = SuperFlux::new(OnsetConfig::default(), SR).unwrap().compute(y);
+        let tc = TempoConfig::default();
+        let est = estimate_tempo(&os.envelope, os.frame_rate, &tc).unwrap();
+        let onsets = crate::rhythm::onset_detect(&os.envelope, os.frame_rate, &Default::default()).unwrap();
+        let choice = choose_level(&est, &os, onsets.len(), y.len() as f64 / SR as f64, &tc, config).unwrap();
+        (est, choice)
+    }
+
+    #[test]
+    fn candidates_are_octaves_with_finite_features_and_probabilities_sum_to_one() {
+        let (est, choice) = analyse(&groove(100.0, 20.0, true), &LevelConfig::default());
+        assert!(est.bpm > 0.0);
+        assert!(!choice.candidates.is_empty() && choice.candidates.len() <= 3);
+        for c in &choice.candidates {
+            assert!((c.bpm / est.bpm - 2f32.powi(c.octave as i32)).abs() < 1e-4);
+            assert!(c.features.iter().all(|f| f.is_finite()), "{c:?}");
+        }
+        let total: f32 = choice.probabilities.iter().sum();
+        assert!((total - 1.0).abs() < 1e-4, "{total}");
+        assert!(choice.probability > 0.0 && choice.probability <= 1.0);
+        assert!(choice.candidates.iter().any(|c| c.bpm == choice.bpm));
+    }
+
+    /// Kick on the beats, hi-hat on the eighths: the beat, not the eighths, from 95 to 150 BPM.
+    /// (At 85 BPM such a groove is a near tie between 85 and 170 for the model.)
+    #[test]
+    fn a_drum_groove_keeps_its_beat_across_tempi() {
+        for bpm in [95.0f32, 100.0, 110.0, 128.0, 150.0] {
+            let (_, choice) = analyse(&groove(bpm, 30.0, true), &LevelConfig::default());
+            assert!((choice.bpm / bpm - 1.0).abs() < 0.04, "{bpm} BPM chosen as {}", choice.bpm);
+        }
+    }
+
+    #[test]
+    fn prior_method_and_narrow_band_keep_the_comb_choice() {
+        let y = groove(70.0, 30.0, false);
+        let prior = LevelConfig { method: LevelMethod::Prior, ..LevelConfig::default() };
+        let (est, choice) = analyse(&y, &prior);
+        assert_eq!((choice.bpm, choice.probability, choice.octave), (est.bpm, 1.0, 0));
+        assert!(choice.candidates.is_empty());
+        // Above the Nyquist frequency of 22050 Hz: no high band, the comb's choice is kept.
+        let narrow = LevelConfig { high_band_min_hz: 12_000.0, ..LevelConfig::default() };
+        let (est, choice) = analyse(&y, &narrow);
+        assert_eq!(choice.bpm, est.bpm);
+    }
+
+    #[test]
+    fn silence_empty_and_impulse_give_no_candidates() {
+        let cfg = LevelConfig::default();
+        for y in [vec![0.0f32; 10 * SR as usize], vec![], {
+            let mut v = vec![0.0f32; 10 * SR as usize];
+            v[SR as usize] = 1.0;
+            v
+        }] {
+            let (est, choice) = analyse(&y, &cfg);
+            if est.bpm == 0.0 {
+                assert!(choice.candidates.is_empty());
+                assert_eq!(choice.bpm, 0.0);
+            }
+            assert!(choice.bpm.is_finite() && choice.probability.is_finite());
+        }
+    }
+
+    #[test]
+    fn invalid_configs_are_typed_errors() {
+        let bad = [
+            LevelConfig { low_band_max_hz: 0.0, ..LevelConfig::default() },
+            LevelConfig { high_band_min_hz: f32::NAN, ..LevelConfig::default() },
+            LevelConfig { high_band_min_hz: 100.0, ..LevelConfig::default() },
+            LevelConfig { odd_meter_veto_confidence: 1.5, ..LevelConfig::default() },
+        ];
+        for cfg in bad {
+            assert_eq!(cfg.validate().unwrap_err().kind(), crate::ErrorKind::InvalidParameter);
+        }
+        assert!(LevelConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn keeping_the_comb_choice_gives_the_probability_of_not_halving() {
+        let mut choice = LevelChoice {
+            bpm: 60.0,
+            probability: 0.7,
+            octave: -1,
+            candidates: vec![
+                LevelCandidate { bpm: 60.0, octave: -1, features: [0.0; N_LEVEL_FEATURES] },
+                LevelCandidate { bpm: 120.0, octave: 0, features: [0.0; N_LEVEL_FEATURES] },
+            ],
+            probabilities: vec![0.7, 0.3],
+        };
+        choice.keep_comb_choice(120.0);
+        assert_eq!((choice.bpm, choice.octave), (120.0, 0));
+        assert!((choice.probability - 0.3).abs() < 1e-6);
+    }
+}
