@@ -159,25 +159,36 @@ impl LevelChoice {
     }
 }
 
-/// Rectified first difference of the spectrogram columns whose centre lies in `[lo, hi)` Hz,
-/// summed over those columns: an onset envelope of one register.
-fn band_flux(os: &OnsetStrength, lo: f32, hi: f32) -> Vec<f32> {
-    let cols: Vec<usize> = os.band_hz.iter().enumerate().filter(|&(_, &f)| f >= lo && f < hi).map(|(i, _)| i).collect();
+/// Rectified first difference of the spectrogram, summed over the columns whose centre is below
+/// `low_max` Hz (the low envelope), over those at or above `high_min` Hz (the high envelope), and
+/// over every column (returned as a total over all frames); one pass over the spectrogram.
+fn band_fluxes(os: &OnsetStrength, low_max: f32, high_min: f32) -> (Vec<f32>, Vec<f32>, f64) {
     let n = os.spectrogram.n_frames();
-    let mut env = vec![0.0f32; n];
-    if cols.is_empty() || n == 0 {
-        return env;
-    }
-    let mut prev = vec![0.0f32; os.spectrogram.n_bins()];
-    let mut cur = vec![0.0f32; os.spectrogram.n_bins()];
-    for (t, e) in env.iter_mut().enumerate() {
+    let n_cols = os.spectrogram.n_bins();
+    let (mut low, mut high) = (vec![0.0f32; n], vec![0.0f32; n]);
+    let mut total = 0.0f64;
+    let mut prev = vec![0.0f32; n_cols];
+    let mut cur = vec![0.0f32; n_cols];
+    for t in 0..n {
         os.spectrogram.frame_into(t, &mut cur);
         if t > 0 {
-            *e = cols.iter().map(|&c| (cur[c] - prev[c]).max(0.0)).sum();
+            let (mut l, mut h, mut a) = (0.0f32, 0.0f32, 0.0f32);
+            for ((&c, &p), &f) in cur.iter().zip(&prev).zip(&os.band_hz) {
+                let d = (c - p).max(0.0);
+                a += d;
+                if f < low_max {
+                    l += d;
+                } else if f >= high_min {
+                    h += d;
+                }
+            }
+            low[t] = l;
+            high[t] = h;
+            total += f64::from(a);
         }
         std::mem::swap(&mut prev, &mut cur);
     }
-    env
+    (low, high, total)
 }
 
 /// Largest value of `s` within `half_width` points of `i`.
@@ -188,9 +199,9 @@ fn local_max(s: &[f32], i: usize, half_width: usize) -> f32 {
 }
 
 /// Share of `part` in `total` (0 when `total` is 0).
-fn share(part: &[f32], total: f32) -> f32 {
+fn share(part: &[f32], total: f64) -> f32 {
     let p: f64 = part.iter().map(|&v| f64::from(v)).sum();
-    if total > 0.0 { (p / f64::from(total)) as f32 } else { 0.0 }
+    if total > 0.0 { (p / total) as f32 } else { 0.0 }
 }
 
 /// The candidates `b*/2`, `b*`, `2·b*` (those within the tempo range) of a tempo estimate and
@@ -211,9 +222,7 @@ pub fn level_candidates(
     let grid = &estimate.bpm_grid;
     let fps = os.frame_rate;
     let comb = |env: &[f32]| tempo::comb_of_envelope(env, fps, grid, tempo_config);
-    let low = band_flux(os, 0.0, config.low_band_max_hz);
-    let high = band_flux(os, config.high_band_min_hz, f32::INFINITY);
-    let total: f32 = band_flux(os, 0.0, f32::INFINITY).iter().map(|&v| v as f64).sum::<f64>() as f32;
+    let (low, high, total) = band_fluxes(os, config.low_band_max_hz, config.high_band_min_hz);
     let (s_low, s_high) = (comb(&low), comb(&high));
     let low_share = share(&low, total);
     let high_share = share(&high, total);
