@@ -62,7 +62,7 @@ pub const LEVEL_FEATURE_NAMES: [&str; N_LEVEL_FEATURES] =
 
 /// The fitted weights of [`LevelMethod::Learned`], in the order of [`LEVEL_FEATURE_NAMES`].
 pub const LEARNED_WEIGHTS: [f32; N_LEVEL_FEATURES] =
-    [-3.163, -3.6919, 13.315, 3.7221, -1.6768, 3.1844, -12.21, 28.687, -2.5669];
+    [-2.7678, -3.284, 14.836, 4.2916, -1.0392, 2.5274, -12.114, 31.228, -2.3248];
 
 /// How the metrical level is chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -312,30 +312,45 @@ mod tests {
 
     const SR: u32 = 22050;
 
-    /// `seconds` of a groove at `bpm`: a low thump on every beat and, when `hats`, a noise
-    /// burst (hi-hat) on every eighth note; otherwise a mid-register tone on every eighth.
-    fn groove(bpm: f32, seconds: f32, hats: bool) -> Vec<f32> {
+    /// `seconds` of a groove at `bpm`. With `drums`, a rock beat: kick on beats 1 and 3 (a
+    /// 60 Hz thump), snare on 2 and 4 (a 200 Hz body and a noise burst), hi-hat noise on every
+    /// eighth note. Without, a bass thump on every beat and a 440 Hz tone on every eighth.
+    fn groove(bpm: f32, seconds: f32, drums: bool) -> Vec<f32> {
+        use std::f32::consts::PI;
         let n = (seconds * SR as f32) as usize;
         let beat = 60.0 / bpm * SR as f32;
         let mut y = vec![0.0f32; n];
         let mut state = 0x2545_f491u32;
+        let mut noise = move || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as f32 / u32::MAX as f32 * 2.0 - 1.0
+        };
         let mut k = 0usize;
         while (k as f32 * beat / 2.0) < n as f32 {
             let start = (k as f32 * beat / 2.0) as usize;
+            // Eighth note k: beat k / 2 of the bar (0-3) when k is even.
+            let (on_beat, beat_in_bar) = (k % 2 == 0, (k / 2) % 4);
             for j in 0..(SR as usize / 10).min(n - start) {
                 let t = j as f32 / SR as f32;
                 let decay = (-t * 40.0).exp();
-                if k % 2 == 0 {
-                    y[start + j] += 0.6 * decay * (2.0 * std::f32::consts::PI * 60.0 * t).sin();
-                }
-                y[start + j] += if hats {
-                    state ^= state << 13;
-                    state ^= state >> 17;
-                    state ^= state << 5;
-                    0.2 * (-t * 120.0).exp() * (state as f32 / u32::MAX as f32 * 2.0 - 1.0)
+                let mut v = 0.0;
+                if drums {
+                    if on_beat && beat_in_bar % 2 == 0 {
+                        v += 0.6 * decay * (2.0 * PI * 60.0 * t).sin();
+                    }
+                    if on_beat && beat_in_bar % 2 == 1 {
+                        v += 0.3 * decay * (2.0 * PI * 200.0 * t).sin() + 0.3 * (-t * 30.0).exp() * noise();
+                    }
+                    v += 0.1 * (-t * 120.0).exp() * noise();
                 } else {
-                    0.2 * decay * (2.0 * std::f32::consts::PI * 440.0 * t).sin()
-                };
+                    if on_beat {
+                        v += 0.6 * decay * (2.0 * PI * 60.0 * t).sin();
+                    }
+                    v += 0.2 * decay * (2.0 * PI * 440.0 * t).sin();
+                }
+                y[start + j] += v;
             }
             k += 1;
         }
@@ -366,11 +381,11 @@ mod tests {
         assert!(choice.candidates.iter().any(|c| c.bpm == choice.bpm));
     }
 
-    /// Kick on the beats, hi-hat on the eighths: the beat, not the eighths, from 95 to 150 BPM.
-    /// (At 85 BPM such a groove is a near tie between 85 and 170 for the model.)
+    /// A rock beat (kick, snare on the backbeat, eighth-note hi-hats): the beat, neither the
+    /// eighths nor the half-bars.
     #[test]
     fn a_drum_groove_keeps_its_beat_across_tempi() {
-        for bpm in [95.0f32, 100.0, 110.0, 128.0, 150.0] {
+        for bpm in [80.0f32, 90.0, 100.0, 110.0, 128.0, 150.0, 170.0] {
             let (_, choice) = analyse(&groove(bpm, 30.0, true), &LevelConfig::default());
             assert!((choice.bpm / bpm - 1.0).abs() < 0.04, "{bpm} BPM chosen as {}", choice.bpm);
         }
