@@ -254,18 +254,14 @@ impl KeyConfig {
         if !(-1.0..=1.0).contains(&self.min_strength) {
             return Err(AnalyzerError::invalid("min_strength", "must be in [-1, 1]"));
         }
-        if !(0.0..=1.0).contains(&self.max_speechiness) {
-            return Err(AnalyzerError::invalid("max_speechiness", "must be in [0, 1]"));
-        }
+        check::unit_f32("max_speechiness", self.max_speechiness)?;
         if !(self.min_tonalness.is_finite() && self.min_tonalness >= 0.0) {
             return Err(AnalyzerError::invalid("min_tonalness", "must be finite and >= 0"));
         }
         if !(self.min_sustained_tonalness.is_finite() && self.min_sustained_tonalness >= 0.0) {
             return Err(AnalyzerError::invalid("min_sustained_tonalness", "must be finite and >= 0"));
         }
-        if !(0.0..=1.0).contains(&self.min_tuning_concentration) {
-            return Err(AnalyzerError::invalid("min_tuning_concentration", "must be in [0, 1]"));
-        }
+        check::unit_f32("min_tuning_concentration", self.min_tuning_concentration)?;
         check::ordered_range("fmin..bass_fmax", self.fmin, self.bass_fmax)?;
         if !(self.relative_margin.is_finite() && self.relative_margin >= 0.0) {
             return Err(AnalyzerError::invalid("relative_margin", "must be finite and >= 0"));
