@@ -26,3 +26,19 @@ pub fn test_signal(sr: u32, seconds: f32) -> Vec<f32> {
         })
         .collect()
 }
+
+const KEY_NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
+const KEY_FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
+
+/// A manifest key label ("F# minor", "Bb major") as Spotify's `(key, mode)`: pitch class
+/// 0 = C … 11 = B, mode 1 major / 0 minor. `None` for anything else.
+pub fn parse_key(label: &str) -> Option<(i8, u8)> {
+    let mut it = label.split_whitespace();
+    let tonic = it.next()?;
+    let mode = it.next()?.to_ascii_lowercase();
+    let k = KEY_NAMES
+        .iter()
+        .position(|n| n.eq_ignore_ascii_case(tonic))
+        .or_else(|| KEY_FLAT_NAMES.iter().position(|n| n.eq_ignore_ascii_case(tonic)))?;
+    Some((k as i8, if mode.starts_with("maj") { 1 } else { 0 }))
+}

@@ -4,7 +4,7 @@ over the candidates b*/2, b*, 2*b*) from the feature dumps of `eval_tempo --leve
 
     cargo run --release -p analyzer-benches --bin eval_tempo -- MANIFEST --level-dump FEATS.jsonl
     python3 scripts/tempo/fit_tempo_level.py --train FEATS.jsonl... [--test FEATS.jsonl...]
-        [--features z,z2,s,...] [--lam 1.0] [--folds 5] [--splits 3]
+        [--features z,z2,s,...] [--lam 1.0] [--folds 5] [--splits 3] [--cv-dump OOF.jsonl]
 
 A candidate is correct when it lies within 4 % (Accuracy1's tolerance) of the annotated `tempo`
 or of `tempo_alt` (POP909: the tempo most listeners tap where the annotation is at half of it);
@@ -146,6 +146,7 @@ def main():
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--splits", type=int, default=3)
     ap.add_argument("--weight", action="append", default=[], help="FILE=W: weight of that training file's tracks")
+    ap.add_argument("--cv-dump", default=None, help="JSONL of the first split's out-of-fold tempo per training track")
     args = ap.parse_args()
     args.weight = {k.split("/")[-1]: float(v) for k, v in (a.split("=") for a in args.weight)}
     train = load(args.train)
@@ -178,6 +179,11 @@ def main():
             b = np.mean([train[i]["ok_any"][pred[i]] for i in ids])
             line += f"  {src} Acc1 {a:.3f} (either {b:.3f})"
         print(line)
+        if s == 0 and args.cv_dump:
+            # Out-of-fold predictions, to score the training tracks beside peers (score.py).
+            with open(args.cv_dump, "w") as out:
+                for t, c in zip(train, pred):
+                    out.write(json.dumps({"src": t["src"], "id": t["id"], "tempo": float(t["bpm"][c])}) + "\n")
     for p in args.test:
         te = select(load([p]), cols)
         if not te:

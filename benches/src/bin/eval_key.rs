@@ -18,6 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use analyzer_benches::parse_key;
 use analyzer_core::audio::{LoadConfig, load_path};
 use analyzer_core::tonal::{
     KeyAggregation, KeyConfig, KeyEstimate, KeyProfile, MAJOR, PITCH_CLASSES, SpectralWhitening, key_from_frames,
@@ -25,20 +26,6 @@ use analyzer_core::tonal::{
 };
 
 const SR: u32 = 22050;
-const NAMES: [&str; 12] = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"];
-const FLAT_NAMES: [&str; 12] = ["C", "Db", "D", "Eb", "E", "F", "Gb", "G", "Ab", "A", "Bb", "B"];
-
-fn parse_key(label: &str) -> Option<(i8, u8)> {
-    let mut it = label.split_whitespace();
-    let tonic = it.next()?;
-    let mode = it.next()?.to_ascii_lowercase();
-    let k = NAMES
-        .iter()
-        .position(|n| n.eq_ignore_ascii_case(tonic))
-        .or_else(|| FLAT_NAMES.iter().position(|n| n.eq_ignore_ascii_case(tonic)))?;
-    Some((k as i8, if mode.starts_with("maj") { 1 } else { 0 }))
-}
-
 /// MIREX weighted score: 1 same, .5 fifth either way (same mode), .3 relative, .2 parallel.
 fn mirex(est: (i8, u8), gt: (i8, u8)) -> f64 {
     if est.0 < 0 {

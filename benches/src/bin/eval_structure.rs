@@ -11,11 +11,24 @@
 //! the nearest section boundary (target: within 1 s). Pairs with a part shorter than 15 s are
 //! skipped (a section cannot be shorter than 6 s at the end of a track). `ALL_STARTS=1` prints every
 //! concatenation's section starts, not only the misses'.
+//!
+//! Section keys, on tracks with key labels whose track key is not −1: the share of labelled
+//! time that lies in a section whose key and mode are the label's, the same for the track key
+//! (the baseline a section key has to be read against; over the tracks whose labels change
+//! key too), and the share of section time whose key is the track's. POP909 manifests carry
+//! timed key labels (`key_segments`), so a section is scored against the key sounding in it;
+//! other manifests' `key` label counts for the whole track.
+//!
+//! Flags: `--keys-only` (one analysis per track and the section-key figures alone: no timing,
+//! no concatenations), `--section-prior-seconds S` ([`KeyConfig::section_prior_seconds`]).
+//!
+//! [`KeyConfig::section_prior_seconds`]: analyzer_core::tonal::KeyConfig::section_prior_seconds
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use analyzer_core::analysis::{AnalysisConfig, Analyzer, TrackAnalysis};
+use analyzer_benches::parse_key;
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, Timeline, TrackAnalysis};
 use analyzer_core::audio::{LoadConfig, load_path};
 
 const SR: u32 = 22050;
@@ -24,7 +37,13 @@ const JOIN_PART_SECONDS: usize = 30;
 /// Repetitions for the timing (best of).
 const TIMING_RUNS: usize = 3;
 
-fn tracks(manifest: &Path) -> Vec<(String, PathBuf)> {
+/// Timed key labels `(start, end, (key, mode))` in seconds.
+type KeySpans = Vec<(f64, f64, (i8, u8))>;
+
+/// A manifest's tracks: id, audio path and the timed key labels: `key_segments` (POP909's
+/// `key_audio.txt` within the rendered excerpt) when present, else the `key` label over the
+/// whole track (end `f64::INFINITY`), else none.
+fn tracks(manifest: &Path) -> Vec<(String, PathBuf, KeySpans)> {
     let dir = manifest.parent().unwrap_or(Path::new("."));
     std::fs::read_to_string(manifest)
         .expect("read manifest")
@@ -32,7 +51,13 @@ fn tracks(manifest: &Path) -> Vec<(String, PathBuf)> {
         .filter(|l| !l.trim().is_empty())
         .map(|l| {
             let v: serde_json::Value = serde_json::from_str(l).expect("manifest line");
-            (v["id"].as_str().unwrap_or("?").to_string(), dir.join(v["path"].as_str().expect("path")))
+            let timed: Option<KeySpans> = v["key_segments"].as_array().map(|segs| {
+                segs.iter().filter_map(|g| Some((g[0].as_f64()?, g[1].as_f64()?, parse_key(g[2].as_str()?)?))).collect()
+            });
+            let keys = timed
+                .or_else(|| v["key"].as_str().and_then(parse_key).map(|k| vec![(0.0, f64::INFINITY, k)]))
+                .unwrap_or_default();
+            (v["id"].as_str().unwrap_or("?").to_string(), dir.join(v["path"].as_str().expect("path")), keys)
         })
         .collect()
 }
@@ -66,6 +91,77 @@ fn finite_and_tiled(a: &TrackAnalysis) -> Result<(), String> {
     Ok(())
 }
 
+/// Agreement of the section keys with the timed key labels and with the track key (see the
+/// module docs).
+#[derive(Default)]
+struct SectionKeys {
+    tracks: usize,
+    /// Labelled seconds, and those whose section key / track key is the label's.
+    seconds: f64,
+    seconds_section: f64,
+    seconds_track: f64,
+    /// The same on tracks whose labels change key.
+    modulating: usize,
+    mod_seconds: f64,
+    mod_section: f64,
+    mod_track: f64,
+    /// Section seconds whose key is the track's.
+    section_is_track: f64,
+    section_seconds: f64,
+}
+
+impl SectionKeys {
+    fn add(&mut self, tl: &Timeline, spans: &KeySpans, track: (i8, u8), duration: f64) {
+        self.tracks += 1;
+        let modulates = spans.iter().any(|s| s.2 != spans[0].2);
+        self.modulating += usize::from(modulates);
+        let (mut sec, mut sec_ok, mut trk_ok) = (0.0, 0.0, 0.0);
+        for &(a, b, label) in spans {
+            let b = b.min(duration);
+            if b <= a {
+                continue;
+            }
+            sec += b - a;
+            trk_ok += if track == label { b - a } else { 0.0 };
+            for s in &tl.sections {
+                let overlap = (s.start + s.duration).min(b) - s.start.max(a);
+                if overlap > 0.0 && (s.key, s.mode) == label {
+                    sec_ok += overlap;
+                }
+            }
+        }
+        self.seconds += sec;
+        self.seconds_section += sec_ok;
+        self.seconds_track += trk_ok;
+        if modulates {
+            self.mod_seconds += sec;
+            self.mod_section += sec_ok;
+            self.mod_track += trk_ok;
+        }
+        for s in &tl.sections {
+            self.section_seconds += s.duration;
+            self.section_is_track += if (s.key, s.mode) == track { s.duration } else { 0.0 };
+        }
+    }
+
+    fn report(&self) {
+        if self.tracks == 0 {
+            return;
+        }
+        let share = |a: f64, b: f64| a / b.max(f64::MIN_POSITIVE);
+        println!(
+            "section keys ({} key-labelled tracks with a key): labelled time in the section's key {:.3} (in the track's key {:.3}); {} tracks with a key change: {:.3} (track key {:.3}); section time in the track's key {:.3}",
+            self.tracks,
+            share(self.seconds_section, self.seconds),
+            share(self.seconds_track, self.seconds),
+            self.modulating,
+            share(self.mod_section, self.mod_seconds),
+            share(self.mod_track, self.mod_seconds),
+            share(self.section_is_track, self.section_seconds)
+        );
+    }
+}
+
 fn best_of<T>(mut f: impl FnMut() -> T) -> (T, f64) {
     let mut best = f64::INFINITY;
     let mut out = None;
@@ -85,13 +181,26 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 }
 
 fn main() {
-    let manifests: Vec<PathBuf> = std::env::args().skip(1).map(PathBuf::from).collect();
+    let mut manifests: Vec<PathBuf> = Vec::new();
+    let mut config = AnalysisConfig::default();
+    let mut keys_only = false;
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--keys-only" => keys_only = true,
+            "--section-prior-seconds" => {
+                config.key.section_prior_seconds =
+                    args.next().and_then(|v| v.parse().ok()).expect("--section-prior-seconds SECONDS")
+            }
+            _ => manifests.push(PathBuf::from(a)),
+        }
+    }
     if manifests.is_empty() {
-        eprintln!("usage: eval_structure MANIFEST...");
+        eprintln!("usage: eval_structure [--keys-only] [--section-prior-seconds S] MANIFEST...");
         std::process::exit(2);
     }
-    let features_only = Analyzer::new(AnalysisConfig::default()).expect("config");
-    let with_timeline = Analyzer::new(AnalysisConfig::default().with_timeline(true)).expect("config");
+    let features_only = Analyzer::new(config.clone()).expect("config");
+    let with_timeline = Analyzer::new(config.with_timeline(true)).expect("config");
     let load = LoadConfig { sr: Some(SR), ..LoadConfig::default() };
     let mut seg_rates = Vec::new();
     let mut seg_durations = Vec::new();
@@ -99,8 +208,9 @@ fn main() {
     let (mut t_features, mut t_timeline) = (0.0, 0.0);
     let mut failures = 0;
     let mut parts: Vec<(String, Vec<f32>)> = Vec::new();
+    let mut section_keys = SectionKeys::default();
     for manifest in &manifests {
-        for (id, path) in tracks(manifest) {
+        for (id, path, key_spans) in tracks(manifest) {
             let decoded = match load_path(&path, &load) {
                 Ok(d) => d,
                 Err(e) => {
@@ -109,6 +219,15 @@ fn main() {
                     continue;
                 }
             };
+            if keys_only {
+                let a = with_timeline.analyze_decoded(decoded, None).expect("analysis");
+                let tl = a.timeline.as_ref().expect("timeline");
+                let duration = a.track.num_samples as f64 / SR as f64;
+                if !key_spans.is_empty() && a.features.key >= 0 {
+                    section_keys.add(tl, &key_spans, (a.features.key, a.features.mode), duration);
+                }
+                continue;
+            }
             let (_, tf) = best_of(|| features_only.analyze_decoded(decoded.clone(), None).expect("analysis"));
             let (a, tt) = best_of(|| with_timeline.analyze_decoded(decoded.clone(), None).expect("analysis"));
             t_features += tf;
@@ -119,12 +238,19 @@ fn main() {
             }
             let tl = a.timeline.as_ref().expect("timeline");
             let duration = a.track.num_samples as f64 / SR as f64;
+            if !key_spans.is_empty() && a.features.key >= 0 {
+                section_keys.add(tl, &key_spans, (a.features.key, a.features.mode), duration);
+            }
             seg_rates.push(tl.segments.len() as f64 / duration);
             seg_durations.extend(tl.segments.iter().map(|s| s.duration));
             n_sections.push(tl.sections.len() as f64);
             let n = (JOIN_PART_SECONDS * SR as usize).min(decoded.samples.len());
             parts.push((id, decoded.samples[..n].to_vec()));
         }
+    }
+    if keys_only {
+        section_keys.report();
+        return;
     }
     for v in [&mut seg_rates, &mut seg_durations, &mut n_sections] {
         v.sort_by(f64::total_cmp);
@@ -156,6 +282,7 @@ fn main() {
         t_timeline,
         100.0 * (t_timeline / t_features - 1.0)
     );
+    section_keys.report();
     // Concatenations of consecutive different tracks.
     let mut distances = Vec::new();
     let (mut strongest_within, mut n_bounds) = (0usize, 0usize);
