@@ -3,8 +3,8 @@
 
 use analyzer_core::ErrorKind;
 use analyzer_core::tonal::{
-    KeyAggregation, KeyConfig, KeyEstimate, KeyProfile, MAJOR, MINOR, NO_KEY, estimate_key, key_from_chroma,
-    pitch_vectors,
+    KeyAggregation, KeyConfig, KeyEstimate, KeyProfile, MAJOR, MINOR, NO_KEY, estimate_key, key_between,
+    key_from_chroma, pitch_vectors, tonal_frames,
 };
 
 #[path = "support/signals.rs"]
@@ -200,6 +200,8 @@ fn invalid_configs_are_rejected() {
         KeyConfig { relative_margin: f32::NAN, ..KeyConfig::default() },
         KeyConfig { min_tuning_concentration: 1.5, ..KeyConfig::default() },
         KeyConfig { tonal_fraction_exponent: -1.0, ..KeyConfig::default() },
+        KeyConfig { section_prior_seconds: -1.0, ..KeyConfig::default() },
+        KeyConfig { section_prior_seconds: f32::INFINITY, ..KeyConfig::default() },
     ];
     for cfg in bad {
         assert_eq!(estimate_key(&y, SR, &cfg).unwrap_err().kind(), ErrorKind::InvalidParameter, "{cfg:?}");
@@ -207,6 +209,55 @@ fn invalid_configs_are_rejected() {
         assert_eq!(key_from_chroma(&[[1.0; 12]], 10.0, &cfg), KeyEstimate::NONE);
     }
     assert_eq!(estimate_key(&y, 0, &KeyConfig::default()).unwrap_err().kind(), ErrorKind::InvalidParameter);
+}
+
+/// `repeats` cadences in each `(tonic, mode)` in turn.
+fn cadences(parts: &[(i32, u8, usize)]) -> Vec<f32> {
+    parts.iter().flat_map(|&(tonic, mode, repeats)| cadence_signal(tonic, mode).repeat(repeats)).collect()
+}
+
+#[test]
+fn section_keys_lean_on_the_track_key_unless_the_section_is_long_and_different() {
+    let cadence_seconds = cadence(MAJOR).len() as f64 * f64::from(CHORD_SECONDS);
+    let own = KeyConfig { section_prior_seconds: 0.0, ..KeyConfig::default() };
+    let shrunk = KeyConfig::default();
+    assert!(shrunk.section_prior_seconds > 0.0);
+
+    // One cadence in G major inside 15 in C major: on its own frames the section is in G; with
+    // the track's profile as prior it is in the track's key.
+    let y = cadences(&[(0, MAJOR, 10), (7, MAJOR, 1), (0, MAJOR, 5)]);
+    let frames = tonal_frames(&y, SR, &own).unwrap();
+    let (a, b) = (10.0 * cadence_seconds, 11.0 * cadence_seconds);
+    assert_key(key_between(&frames, a, b, &own), 7, MAJOR, "short section, own frames");
+    assert_key(key_between(&frames, a, b, &shrunk), 0, MAJOR, "short section, shrunk");
+    assert_key(key_between(&frames, 0.0, a, &shrunk), 0, MAJOR, "C major part");
+
+    // A long modulation (12 cadences in C major, then 12 in F# major, the farthest key) keeps
+    // its key with the prior too, and so does the part before it.
+    let y = cadences(&[(0, MAJOR, 12), (6, MAJOR, 12)]);
+    let frames = tonal_frames(&y, SR, &own).unwrap();
+    let join = 12.0 * cadence_seconds;
+    for cfg in [&own, &shrunk] {
+        assert_key(key_between(&frames, 0.0, join, cfg), 0, MAJOR, "before the modulation");
+        assert_key(key_between(&frames, join, 2.0 * join, cfg), 6, MAJOR, "after the modulation");
+    }
+
+    // Empty and out-of-range sections, silence and an invalid config give no key.
+    for cfg in [&own, &shrunk] {
+        assert_eq!(key_between(&frames, 5.0, 5.0, cfg), KeyEstimate::NONE);
+        assert_eq!(key_between(&frames, 1e6, 2e6, cfg), KeyEstimate::NONE);
+    }
+    let silence = tonal_frames(&vec![0.0; SR as usize * 20], SR, &shrunk).unwrap();
+    assert_eq!(key_between(&silence, 0.0, 10.0, &shrunk).key, NO_KEY);
+    // A silent section of a tonal track does not inherit the track's key.
+    let mut y = cadences(&[(0, MAJOR, 4)]);
+    let tonal_end = y.len() as f64 / f64::from(SR);
+    y.extend(vec![0.0; SR as usize * 10]);
+    let frames = tonal_frames(&y, SR, &shrunk).unwrap();
+    assert_key(key_between(&frames, 0.0, tonal_end, &shrunk), 0, MAJOR, "tonal part");
+    assert_eq!(key_between(&frames, tonal_end + 1.0, tonal_end + 9.0, &shrunk).key, NO_KEY);
+    let bad = KeyConfig { section_prior_seconds: f32::NAN, ..KeyConfig::default() };
+    assert_eq!(key_between(&frames, 0.0, tonal_end, &bad), KeyEstimate::NONE);
 }
 
 #[test]

@@ -207,6 +207,19 @@ fn weighted_profile(frames: &[[f32; PITCH_CLASSES]], weights: &[f32]) -> Option<
     }
 }
 
+/// The track's weighted mean profile as one frame weighing `frames_worth` of its average
+/// frame weights (see [`super::key_between`]); `None` when no frame has weight.
+pub(crate) fn prior_frame(
+    frames: &[[f32; PITCH_CLASSES]],
+    weights: &[f32],
+    frames_worth: f32,
+) -> Option<([f32; PITCH_CLASSES], f32)> {
+    let profile = weighted_profile(frames, weights)?;
+    let total: f32 = weights.iter().filter(|w| w.is_finite() && **w > 0.0).sum();
+    let weight = frames_worth * total / frames.len() as f32;
+    (weight.is_finite() && weight > 0.0).then_some((profile, weight))
+}
+
 fn argmax(x: &[f32]) -> usize {
     let mut best = 0;
     for (i, v) in x.iter().enumerate() {
