@@ -406,7 +406,7 @@ impl Analyzer {
     /// not a multiple of `channels`; `LimitExceeded` past the duration limit.
     pub fn analyze_samples(&self, interleaved: &[f32], sr: u32, channels: usize) -> Result<TrackAnalysis> {
         let mut stream = self.stream(sr, channels)?;
-        if interleaved.len() % channels != 0 {
+        if !interleaved.len().is_multiple_of(channels) {
             return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
         }
         stream.push(interleaved)?;

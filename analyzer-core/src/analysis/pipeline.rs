@@ -244,7 +244,7 @@ fn onset_frame(
 ) {
     rows.push(detector, t, x);
     if let (Some((k, state)), Some(ex)) = (shared.as_mut(), features) {
-        if t % *k == 0 {
+        if t.is_multiple_of(*k) {
             state.push(ex, t / *k, x);
         }
     }

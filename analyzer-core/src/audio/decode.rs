@@ -371,7 +371,7 @@ where
 pub fn load_samples(interleaved: &[f32], sample_rate: u32, channels: usize, cfg: &LoadConfig) -> Result<DecodedAudio> {
     cfg.validate()?;
     check_raw_format(sample_rate, channels, cfg)?;
-    if interleaved.len() % channels != 0 {
+    if !interleaved.len().is_multiple_of(channels) {
         return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
     }
     let mut stream = SampleStream::new(sample_rate, channels, cfg)?;

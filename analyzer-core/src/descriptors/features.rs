@@ -673,7 +673,7 @@ impl FeatureState {
         }
         // Window-corrected autocorrelation from the power spectrum, every
         // `pitch_frame_stride`-th frame (NaN marks the frames skipped).
-        if t % cfg.pitch_frame_stride != 0 {
+        if !t.is_multiple_of(cfg.pitch_frame_stride) {
             fr.harmonicity.push(f32::NAN);
             fr.f0.push(f32::NAN);
             return;

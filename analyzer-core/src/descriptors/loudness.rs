@@ -636,7 +636,7 @@ pub fn measure_loudness(
     roles: &[ChannelRole],
     config: &LoudnessConfig,
 ) -> Result<LoudnessStats> {
-    if !roles.is_empty() && interleaved.len() % roles.len() != 0 {
+    if !roles.is_empty() && !interleaved.len().is_multiple_of(roles.len()) {
         return Err(AnalyzerError::invalid("channels", "sample count is not a multiple of the channel count"));
     }
     let mut meter = LoudnessMeter::new(sr, roles, config.clone())?;

@@ -331,7 +331,7 @@ mod tests {
         while (k as f32 * beat / 2.0) < n as f32 {
             let start = (k as f32 * beat / 2.0) as usize;
             // Eighth note k: beat k / 2 of the bar (0-3) when k is even.
-            let (on_beat, beat_in_bar) = (k % 2 == 0, (k / 2) % 4);
+            let (on_beat, beat_in_bar) = (k.is_multiple_of(2), (k / 2) % 4);
             for j in 0..(SR as usize / 10).min(n - start) {
                 let t = j as f32 / SR as f32;
                 let decay = (-t * 40.0).exp();

@@ -104,7 +104,7 @@ impl HpcpConfig {
     /// # Errors
     /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<()> {
-        if self.size == 0 || self.size % 12 != 0 {
+        if self.size == 0 || !self.size.is_multiple_of(12) {
             return Err(AnalyzerError::invalid(
                 "size",
                 format!("must be a positive multiple of 12, got {}", self.size),

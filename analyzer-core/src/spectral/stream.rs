@@ -211,7 +211,7 @@ impl StftStream {
             }
         }
         simd::mul_in_place(&mut self.windowed, self.stft.window());
-        if t % stride.max(1) != 0 {
+        if !t.is_multiple_of(stride.max(1)) {
             f(t, &self.windowed, None);
             return;
         }
