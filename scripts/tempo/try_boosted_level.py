@@ -21,7 +21,9 @@ training sets / the never-fitted pop909_dev and its stretched copies:
 (Four settings were tried and each was looked at on pop909_dev too, so its figures are mildly
 selected; two more: depth 2, 100 iterations: 0.816 / 0.700 / 0.886 / 0.864 / 0.800 / 0.750 /
 0.800; depth 3, 400 iterations, rate 0.03, L2 1: 0.845 / 0.778 / 0.894 / 0.886 / 0.875 / 0.800 /
-0.825.) Better on pop909_dev (madmom: 0.900) and the slowed renders, worse on the unstretched renders'
+0.825. The two models' probabilities averaged, 0.3 / 0.5 / 0.7 on the logit: 0.862 / 0.780 /
+0.901 / 0.886 / 0.875 / 0.775 / 0.825, 0.870 / 0.773 / 0.903 / 0.909 / 0.850 / 0.775 / 0.825,
+0.862 / 0.754 / 0.899 / 0.909 / 0.825 / 0.775 / 0.850.) Trees alone are better on pop909_dev (madmom: 0.900) and the slowed renders, worse on the unstretched renders'
 CV and on GiantSteps' weak labels: not adopted yet; shipping it needs tree inference in
 `rhythm::level` and a wider comparison.
 """
