@@ -146,6 +146,16 @@ pub(crate) mod check {
         }
     }
 
+    /// `value` must be a finite number, zero or more.
+    pub fn non_negative<T: Into<f64> + Copy + std::fmt::Display>(name: &'static str, value: T) -> Result<()> {
+        let v: f64 = value.into();
+        if v.is_finite() && v >= 0.0 {
+            Ok(())
+        } else {
+            Err(AnalyzerError::invalid(name, format!("must be finite and >= 0, got {value}")))
+        }
+    }
+
     /// `value` must be at least `min`.
     pub fn at_least(name: &'static str, value: usize, min: usize) -> Result<()> {
         if value >= min { Ok(()) } else { Err(AnalyzerError::invalid(name, format!("must be >= {min}, got {value}"))) }

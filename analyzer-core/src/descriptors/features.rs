@@ -175,9 +175,7 @@ impl FeatureConfig {
             return Err(AnalyzerError::invalid("low_energy_fraction", "must be in (0, 1)"));
         }
         check::positive_f32("onset_neighbourhood_s", self.onset_neighbourhood_s)?;
-        if !(self.onset_delta.is_finite() && self.onset_delta >= 0.0) {
-            return Err(AnalyzerError::invalid("onset_delta", "must be finite and >= 0"));
-        }
+        check::non_negative("onset_delta", self.onset_delta)?;
         check::ordered_range("pulse_bpm_range", self.pulse_bpm_range.0, self.pulse_bpm_range.1)?;
         check::positive_f32("pulse_bpm_range", self.pulse_bpm_range.0)?;
         check::ordered_range("dfa_scales_s", self.dfa_scales_s.0, self.dfa_scales_s.1)?;

@@ -42,7 +42,7 @@
 
 use std::f64::consts::PI;
 
-use crate::error::{AnalyzerError, Result};
+use crate::error::{AnalyzerError, Result, check};
 use crate::simd::{Biquad, BiquadState};
 
 /// Floor reported for the integrated loudness when no block passes the gates (silence, input
@@ -268,9 +268,7 @@ impl LoudnessConfig {
                 format!("needs 0 <= low < high <= 100, got {lo}..{hi}"),
             ));
         }
-        if !(self.surround_weight.is_finite() && self.surround_weight >= 0.0) {
-            return Err(AnalyzerError::invalid("surround_weight", "must be finite and >= 0"));
-        }
+        check::non_negative("surround_weight", self.surround_weight)?;
         Ok(())
     }
 

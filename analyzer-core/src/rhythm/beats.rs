@@ -71,9 +71,7 @@ impl BeatConfig {
         check::positive_f32("tightness", self.tightness)?;
         check::positive_f32("smoothing_divisor", self.smoothing_divisor)?;
         for (name, v) in [("last_beat_ratio", self.last_beat_ratio), ("trim_ratio", self.trim_ratio)] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(AnalyzerError::invalid(name, format!("must be finite and >= 0, got {v}")));
-            }
+            check::non_negative(name, v)?;
         }
         let q = self.reference_quantile;
         if !(q > 0.0 && q <= 1.0) {

@@ -110,9 +110,7 @@ impl MeterConfig {
             ("accent_window_s", self.accent_window_s),
             ("accent_weight", self.accent_weight),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(AnalyzerError::invalid(name, format!("must be finite and >= 0, got {v}")));
-            }
+            check::non_negative(name, v)?;
         }
         check::positive_f32("temperature", self.temperature)?;
         check::at_least("min_beats", self.min_beats, 2 * MAX_BEATS_PER_BAR as usize)?;

@@ -31,7 +31,7 @@ pub use onset::{
 };
 pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
 
-use crate::error::{AnalyzerError, Result};
+use crate::error::{Result, check};
 use crate::timeline::{TimeInterval, intervals_from_times};
 
 /// Default shortest input analysed for tempo and meter, in seconds.
@@ -82,12 +82,7 @@ impl RhythmConfig {
         self.level.validate()?;
         self.beats.validate()?;
         self.meter.validate()?;
-        if !(self.min_duration_s.is_finite() && self.min_duration_s >= 0.0) {
-            return Err(AnalyzerError::invalid(
-                "min_duration_s",
-                format!("must be finite and >= 0, got {}", self.min_duration_s),
-            ));
-        }
+        check::non_negative("min_duration_s", self.min_duration_s)?;
         Ok(())
     }
 }

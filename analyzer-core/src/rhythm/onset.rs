@@ -175,9 +175,7 @@ impl OnsetPeakConfig {
             ("delta", self.delta),
             ("combine_s", self.combine_s),
         ] {
-            if !(v.is_finite() && v >= 0.0) {
-                return Err(AnalyzerError::invalid(name, format!("must be finite and >= 0, got {v}")));
-            }
+            check::non_negative(name, v)?;
         }
         Ok(())
     }

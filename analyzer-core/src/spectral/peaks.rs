@@ -63,9 +63,7 @@ impl PeakConfig {
         check::at_least("n_fft", self.n_fft, 4)?;
         check::ordered_range("fmin..fmax", self.fmin, self.fmax)?;
         check::at_least("max_peaks", self.max_peaks, 1)?;
-        if !(self.threshold.is_finite() && self.threshold >= 0.0) {
-            return Err(AnalyzerError::invalid("threshold", "must be finite and >= 0"));
-        }
+        check::non_negative("threshold", self.threshold)?;
         Ok(())
     }
 }

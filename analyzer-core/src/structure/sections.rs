@@ -121,9 +121,7 @@ impl SectionConfig {
             return Err(AnalyzerError::invalid("silence_db", "must be finite"));
         }
         check::positive_f32("min_silence_seconds", self.min_silence_seconds as f32)?;
-        if !(self.gap_snap_seconds.is_finite() && self.gap_snap_seconds >= 0.0) {
-            return Err(AnalyzerError::invalid("gap_snap_seconds", "must be finite and >= 0"));
-        }
+        check::non_negative("gap_snap_seconds", self.gap_snap_seconds)?;
         Ok(())
     }
 }

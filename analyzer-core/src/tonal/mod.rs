@@ -257,37 +257,23 @@ impl KeyConfig {
         if !(self.whitening_floor_db.is_finite() && self.whitening_floor_db < 0.0) {
             return Err(AnalyzerError::invalid("whitening_floor_db", "must be finite and < 0"));
         }
-        if !(self.peak_threshold.is_finite() && self.peak_threshold >= 0.0) {
-            return Err(AnalyzerError::invalid("peak_threshold", "must be finite and >= 0"));
-        }
+        check::non_negative("peak_threshold", self.peak_threshold)?;
         if !(self.gate_ratio.is_finite() && self.gate_ratio > 1.0) {
             return Err(AnalyzerError::invalid("gate_ratio", "must be finite and > 1"));
         }
-        if !(self.salience_exponent.is_finite() && self.salience_exponent >= 0.0) {
-            return Err(AnalyzerError::invalid("salience_exponent", "must be finite and >= 0"));
-        }
-        if !(self.tonal_fraction_exponent.is_finite() && self.tonal_fraction_exponent >= 0.0) {
-            return Err(AnalyzerError::invalid("tonal_fraction_exponent", "must be finite and >= 0"));
-        }
+        check::non_negative("salience_exponent", self.salience_exponent)?;
+        check::non_negative("tonal_fraction_exponent", self.tonal_fraction_exponent)?;
         check::positive_f32("segment_seconds", self.segment_seconds)?;
         if !(-1.0..=1.0).contains(&self.min_strength) {
             return Err(AnalyzerError::invalid("min_strength", "must be in [-1, 1]"));
         }
         check::unit_f32("max_speechiness", self.max_speechiness)?;
-        if !(self.section_prior_seconds.is_finite() && self.section_prior_seconds >= 0.0) {
-            return Err(AnalyzerError::invalid("section_prior_seconds", "must be finite and >= 0"));
-        }
-        if !(self.min_tonalness.is_finite() && self.min_tonalness >= 0.0) {
-            return Err(AnalyzerError::invalid("min_tonalness", "must be finite and >= 0"));
-        }
-        if !(self.min_sustained_tonalness.is_finite() && self.min_sustained_tonalness >= 0.0) {
-            return Err(AnalyzerError::invalid("min_sustained_tonalness", "must be finite and >= 0"));
-        }
+        check::non_negative("section_prior_seconds", self.section_prior_seconds)?;
+        check::non_negative("min_tonalness", self.min_tonalness)?;
+        check::non_negative("min_sustained_tonalness", self.min_sustained_tonalness)?;
         check::unit_f32("min_tuning_concentration", self.min_tuning_concentration)?;
         check::ordered_range("fmin..bass_fmax", self.fmin, self.bass_fmax)?;
-        if !(self.relative_margin.is_finite() && self.relative_margin >= 0.0) {
-            return Err(AnalyzerError::invalid("relative_margin", "must be finite and >= 0"));
-        }
+        check::non_negative("relative_margin", self.relative_margin)?;
         check::positive_f32("key_margin_scale", self.key_margin_scale)?;
         check::positive_f32("mode_margin_scale", self.mode_margin_scale)?;
         self.hpcp_config(crate::DEFAULT_SAMPLE_RATE).validate()
@@ -467,20 +453,21 @@ pub fn key_between(frames: &TonalFrames, start: f64, end: f64, config: &KeyConfi
     let prior = (config.section_prior_seconds > 0.0 && config.aggregation == KeyAggregation::Global)
         .then(|| key::prior_frame(&frames.pitches, &weights, config.section_prior_seconds * frames.frame_rate))
         .flatten();
+    // The prior enters as one more frame: the weighted mean above.
+    let pooled;
     let (pitches, weights) = match prior {
-        // The prior enters as one more frame: the weighted mean above.
         Some((profile, weight)) => {
-            let mut p = frames.pitches[a..b].to_vec();
-            let mut w = weights[a..b].to_vec();
-            p.push(profile);
-            w.push(weight);
-            (p, w)
+            pooled = (
+                frames.pitches[a..b].iter().copied().chain([profile]).collect::<Vec<_>>(),
+                weights[a..b].iter().copied().chain([weight]).collect::<Vec<_>>(),
+            );
+            (pooled.0.as_slice(), pooled.1.as_slice())
         }
-        None => (frames.pitches[a..b].to_vec(), weights[a..b].to_vec()),
+        None => (&frames.pitches[a..b], &weights[a..b]),
     };
     key::decide(
-        &pitches,
-        &weights,
+        pitches,
+        weights,
         None,
         (!frames.bass.is_empty()).then(|| &frames.bass[a..b]),
         &KeyTemplates::new(config.profile),

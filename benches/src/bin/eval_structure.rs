@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use analyzer_benches::parse_key;
-use analyzer_core::analysis::{AnalysisConfig, Analyzer, Timeline, TrackAnalysis};
+use analyzer_core::analysis::{AnalysisConfig, Analyzer, TrackAnalysis};
 use analyzer_core::audio::{LoadConfig, load_path};
 
 const SR: u32 = 22050;
@@ -111,7 +111,13 @@ struct SectionKeys {
 }
 
 impl SectionKeys {
-    fn add(&mut self, tl: &Timeline, spans: &KeySpans, track: (i8, u8), duration: f64) {
+    /// Adds a track with labels whose track key is not −1 (others are skipped).
+    fn add(&mut self, a: &TrackAnalysis, spans: &KeySpans) {
+        let Some(tl) = a.timeline.as_ref().filter(|_| !spans.is_empty() && a.features.key >= 0) else {
+            return;
+        };
+        let track = (a.features.key, a.features.mode);
+        let duration = a.track.num_samples as f64 / f64::from(a.track.analysis_sample_rate);
         self.tracks += 1;
         let modulates = spans.iter().any(|s| s.2 != spans[0].2);
         self.modulating += usize::from(modulates);
@@ -221,11 +227,7 @@ fn main() {
             };
             if keys_only {
                 let a = with_timeline.analyze_decoded(decoded, None).expect("analysis");
-                let tl = a.timeline.as_ref().expect("timeline");
-                let duration = a.track.num_samples as f64 / SR as f64;
-                if !key_spans.is_empty() && a.features.key >= 0 {
-                    section_keys.add(tl, &key_spans, (a.features.key, a.features.mode), duration);
-                }
+                section_keys.add(&a, &key_spans);
                 continue;
             }
             let (_, tf) = best_of(|| features_only.analyze_decoded(decoded.clone(), None).expect("analysis"));
@@ -236,11 +238,9 @@ fn main() {
                 println!("{id}: {e}");
                 failures += 1;
             }
+            section_keys.add(&a, &key_spans);
             let tl = a.timeline.as_ref().expect("timeline");
             let duration = a.track.num_samples as f64 / SR as f64;
-            if !key_spans.is_empty() && a.features.key >= 0 {
-                section_keys.add(tl, &key_spans, (a.features.key, a.features.mode), duration);
-            }
             seg_rates.push(tl.segments.len() as f64 / duration);
             seg_durations.extend(tl.segments.iter().map(|s| s.duration));
             n_sections.push(tl.sections.len() as f64);
