@@ -74,7 +74,7 @@ impl RhythmConfig {
     /// Checks every field of every stage.
     ///
     /// # Errors
-    /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
+    /// [`AnalyzerError::InvalidParameter`](crate::AnalyzerError::InvalidParameter) naming the first bad field.
     pub fn validate(&self) -> Result<()> {
         self.onset.validate()?;
         self.onset_peaks.validate()?;
@@ -134,7 +134,7 @@ impl Rhythm {
 /// Analyses the rhythm of mono samples `y` at sample rate `sr`. See the module docs.
 ///
 /// # Errors
-/// [`AnalyzerError::InvalidParameter`] for a bad config or `sr == 0`.
+/// [`AnalyzerError::InvalidParameter`](crate::AnalyzerError::InvalidParameter) for a bad config or `sr == 0`.
 pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhythm> {
     config.validate()?;
     let detector = SuperFlux::new(config.onset.clone(), sr)?;
@@ -147,7 +147,7 @@ pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhyth
 /// length in seconds.
 ///
 /// # Errors
-/// [`AnalyzerError::InvalidParameter`] for a bad config.
+/// [`AnalyzerError::InvalidParameter`](crate::AnalyzerError::InvalidParameter) for a bad config.
 pub fn rhythm_from_onset_strength(os: OnsetStrength, duration: f64, config: &RhythmConfig) -> Result<Rhythm> {
     let fps = os.frame_rate;
     let onsets = onset_detect(&os.envelope, fps, &config.onset_peaks)?;
