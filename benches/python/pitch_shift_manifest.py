@@ -18,7 +18,6 @@ import sys
 sys.path.insert(0, os.environ.get("EVAL_DIR") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "eval"))
 import evalcommon  # noqa: E402
 
-PITCH_NAMES = ["C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B"]
 SR = "22050"
 
 
@@ -46,7 +45,7 @@ def main():
                 "path": rel,
                 "tempo": d.get("tempo"),
                 "tempo_alt": d.get("tempo_alt"),
-                "key": None if key is None else f"{PITCH_NAMES[(key[0] + a.semitones) % 12]} {key[1]}",
+                "key": None if key is None else f"{evalcommon.PITCH_NAMES[(key[0] + a.semitones) % 12]} {key[1]}",
                 "beats": None,
                 "genre": d.get("genre"),
             }
