@@ -2,7 +2,7 @@
 //! (divide elements/s by 22050 for x realtime):
 //! - `tempo_beats_from_envelope`: `estimate_tempo` + `track_beats` on a precomputed onset
 //!   envelope (the comb's tempo, without the metrical-level model);
-//! - `tempo_level_beats_from_onset_strength`: `estimate_tempo` + `choose_level` (the fitted
+//! - `tempo_level_beats_from_onset_strength`: `estimate_tempo` + `track_beats` at the comb's tempo + `choose_level` (the fitted
 //!   metrical-level model, which reads the band spectrogram) + `track_beats` on a precomputed
 //!   onset strength (the stage alone, as the analysis runs it);
 //! - `onset_stft_frames_only`: the onset detector's STFT frames alone (n_fft 1024, hop 256: the
@@ -33,7 +33,9 @@ fn rhythm(c: &mut Criterion) {
     let n_onsets = onset_detect(&os.envelope, os.frame_rate, &OnsetPeakConfig::default()).unwrap().len();
     let tempo_level_beats = |os: &OnsetStrength| {
         let t = estimate_tempo(&os.envelope, os.frame_rate, &tempo_cfg).unwrap();
-        let level = choose_level(&t, os, n_onsets, f64::from(SECONDS), &tempo_cfg, &level_cfg).unwrap();
+        let comb_beats = track_beats(&os.envelope, os.frame_rate, t.bpm, t.confidence, &beat_cfg).unwrap();
+        let level =
+            choose_level(&t, os, n_onsets, f64::from(SECONDS), &comb_beats.frames, &tempo_cfg, &level_cfg).unwrap();
         track_beats(&os.envelope, os.frame_rate, level.bpm, t.confidence * level.probability, &beat_cfg).unwrap()
     };
     let mut g = c.benchmark_group("rhythm_30s");

@@ -157,30 +157,31 @@ pub fn rhythm_from_onset_strength(os: OnsetStrength, duration: f64, config: &Rhy
         return Ok(rhythm);
     }
     let mut tempo = estimate_tempo(&os.envelope, fps, &config.tempo)?;
-    let mut level = choose_level(&tempo, &os, rhythm.onsets.len(), duration, &config.tempo, &config.level)?;
-    let meter_of = |bpm: f32, confidence: f32| -> Result<(Beats, Meter)> {
-        let beats = track_beats(&os.envelope, fps, bpm, confidence, &config.beats)?;
-        let meter = analyze_meter(
-            &os.envelope,
-            &os.spectrogram,
-            fps,
-            &beats.frames,
-            &beats.confidence,
-            confidence,
-            &config.meter,
-        )?;
-        Ok((beats, meter))
+    let beats_at = |bpm: f32, confidence: f32| track_beats(&os.envelope, fps, bpm, confidence, &config.beats);
+    let meter_of = |beats: &Beats, confidence: f32| -> Result<Meter> {
+        analyze_meter(&os.envelope, &os.spectrogram, fps, &beats.frames, &beats.confidence, confidence, &config.meter)
     };
-    if level.octave < 0 {
+    // The beats at the comb's tempo `b*` carry the metrical grouping the fitted level reads.
+    let comb_beats = match config.level.method {
+        LevelMethod::Prior => None,
+        _ => Some(beats_at(tempo.bpm, tempo.confidence)?),
+    };
+    let comb_frames = comb_beats.as_ref().map_or(&[][..], |b| &b.frames[..]);
+    let mut level =
+        choose_level(&tempo, &os, rhythm.onsets.len(), duration, comb_frames, &config.tempo, &config.level)?;
+    if level.octave < 0
+        && let Some(comb_beats) = &comb_beats
+    {
         // Halving pairs the comb's beats: not when they group in threes, fives or sevens.
-        let (_, meter) = meter_of(tempo.bpm, tempo.confidence)?;
+        let meter = meter_of(comb_beats, tempo.confidence)?;
         if meter.time_signature % 2 == 1 && meter.time_signature_confidence >= config.level.odd_meter_veto_confidence {
             level.keep_comb_choice(tempo.bpm);
         }
     }
     tempo.bpm = level.bpm;
     tempo.confidence *= level.probability;
-    let (beats, meter) = meter_of(tempo.bpm, tempo.confidence)?;
+    let beats = beats_at(tempo.bpm, tempo.confidence)?;
+    let meter = meter_of(&beats, tempo.confidence)?;
     Ok(finish_rhythm(rhythm, os, &tempo, beats, meter, duration))
 }
 

@@ -31,7 +31,7 @@ use analyzer_core::rhythm::level::{LEVEL_FEATURE_NAMES, level_candidates};
 use analyzer_core::rhythm::onset::SuperFlux;
 use analyzer_core::rhythm::onset::{FluxAggregate, OnsetConfig};
 use analyzer_core::rhythm::{
-    LevelMethod, RhythmConfig, TempoPrior, estimate_tempo, onset_detect, rhythm_from_onset_strength,
+    LevelMethod, RhythmConfig, TempoPrior, estimate_tempo, onset_detect, rhythm_from_onset_strength, track_beats,
 };
 
 /// Beat-matching tolerance in seconds (mir_eval default).
@@ -189,7 +189,10 @@ fn main() {
         if let Some(w) = level_writer.as_mut() {
             let est = estimate_tempo(&os.envelope, os.frame_rate, &config.tempo).expect("tempo");
             let n_onsets = onset_detect(&os.envelope, os.frame_rate, &config.onset_peaks).expect("onsets").len();
-            let cands = level_candidates(&est, &os, n_onsets, duration, &config.tempo, &config.level);
+            let comb_beats =
+                track_beats(&os.envelope, os.frame_rate, est.bpm, est.confidence, &config.beats).expect("beats");
+            let cands =
+                level_candidates(&est, &os, n_onsets, duration, &comb_beats.frames, &config.tempo, &config.level);
             let record = serde_json::json!({
                 "id": id,
                 "tempo": entry["tempo"],
