@@ -2,9 +2,10 @@
 //! (divide elements/s by 22050 for x realtime):
 //! - `tempo_beats_from_envelope`: `estimate_tempo` + `track_beats` on a precomputed onset
 //!   envelope (the comb's tempo, without the metrical-level model);
-//! - `tempo_level_beats_from_onset_strength`: `estimate_tempo` + `track_beats` at the comb's tempo + `choose_level` (the fitted
-//!   metrical-level model, which reads the band spectrogram) + `track_beats` on a precomputed
-//!   onset strength (the stage alone, as the analysis runs it);
+//! - `tempo_level_beats_from_onset_strength`: `estimate_tempo` + `track_beats` at the comb's
+//!   tempo + `choose_level` (the fitted metrical-level model, which reads the band spectrogram
+//!   and those beats) + `track_beats` at the chosen tempo, on a precomputed onset strength (the
+//!   stage alone, as the analysis runs it);
 //! - `onset_stft_frames_only`: the onset detector's STFT frames alone (n_fft 1024, hop 256: the
 //!   floor under the onset strength);
 //! - `onset_strength_from_samples`: the SuperFlux onset strength alone;
