@@ -29,7 +29,7 @@ pub use onset::{
     FluxAggregate, OnsetConfig, OnsetPeakConfig, OnsetStrength, SuperFlux, SuperFluxFrames, SuperFluxRows,
     onset_detect, onset_strength,
 };
-pub use tempo::{TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
+pub use tempo::{GlobalTempo, TempoConfig, TempoEstimate, TempoPrior, estimate_tempo};
 
 use crate::error::{Result, check};
 use crate::timeline::{TimeInterval, intervals_from_times};

@@ -11,9 +11,17 @@
 //!
 //! The metrical level is chosen by maximising `max(S(b), 0) · p(b)`, where `p` is a prior over
 //! tempo; the default is the log-Gaussian of Ellis (2007) and librosa (centre and width in
-//! [`TempoPrior::LogGaussian`]). The peak is refined by a parabola in log-tempo. The rhythm
-//! analysis then reconsiders that choice against its half and double with a fitted model of
-//! the metrical level ([`crate::rhythm::level`]).
+//! [`TempoPrior::LogGaussian`]). The peak is refined by a parabola in log-tempo.
+//!
+//! **The tempo that covers most of the track** ([`GlobalTempo::LocalMedian`], the default): the
+//! autocorrelation of the whole envelope favours the busiest stretch of a track whose tempo
+//! moves (a song at 60 BPM for 55 s and 63 BPM for 35 s peaks at 63). So each overlapping
+//! window of [`TempoConfig::local_window_s`] also finds its own peak of `S_window(b)·p(b)` within
+//! [`TempoConfig::local_search_octaves`] of the global one (refined by a parabola), and the
+//! tempo is the median of those local peaks: the tempo of most of the track at the global
+//! peak's metrical level (as TempoCNN's global tempo pools its windows' local estimates,
+//! Schreiber & Müller 2018). The rhythm analysis then reconsiders the metrical level against
+//! its half and double with a fitted model ([`crate::rhythm::level`]).
 //!
 //! **Confidence** is the product of two numbers in 0–1: the *clarity* of the periodicity,
 //! `S(b*) / clarity_full` clipped, and the *stability* of the tempo, the mean over overlapping
@@ -30,6 +38,8 @@
 //!   cross-correlation with pulses", IEEE/ACM TASLP 22(12), 2014.
 //! - S. Böck, F. Krebs, G. Widmer, "Accurate tempo estimation based on recurrent neural networks
 //!   and resonating comb filters", ISMIR 2015.
+//! - H. Schreiber, M. Müller, "A single-step approach to musical tempo estimation using a
+//!   convolutional neural network", ISMIR 2018.
 
 use crate::error::{AnalyzerError, Result, check};
 use crate::simd;
@@ -55,6 +65,22 @@ pub const DEFAULT_LOCAL_WINDOW_S: f32 = 12.0;
 pub const DEFAULT_LOCAL_HOP_S: f32 = 6.0;
 /// Default periodicity strength that counts as fully clear.
 pub const DEFAULT_CLARITY_FULL: f32 = 0.4;
+/// Default half-width, in octaves, of the search for each window's local tempo around the global
+/// peak (±8 %: twice Accuracy1's tolerance, well inside the 41 % to the next 3:2 or 4:3 level).
+pub const DEFAULT_LOCAL_SEARCH_OCTAVES: f32 = 0.111;
+
+/// How the global tempo is read from the periodicity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum GlobalTempo {
+    /// The peak of the whole envelope's comb periodicity (librosa's `feature.tempo` with
+    /// `aggregate=None` over the whole signal).
+    Autocorrelation,
+    /// The median of the windows' local peaks near that peak: the tempo of most of the track
+    /// (see the module docs).
+    #[default]
+    LocalMedian,
+}
 
 /// A prior over tempo, used to choose the metrical level.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,6 +147,11 @@ pub struct TempoConfig {
     pub local_hop_s: f32,
     /// Periodicity strength `S(b*)` at which the clarity part of the confidence reaches 1.
     pub clarity_full: f32,
+    /// How the global tempo is read ([`GlobalTempo`]).
+    pub global: GlobalTempo,
+    /// Half-width in octaves of each window's local-tempo search around the global peak
+    /// ([`GlobalTempo::LocalMedian`]).
+    pub local_search_octaves: f32,
 }
 
 impl Default for TempoConfig {
@@ -135,6 +166,8 @@ impl Default for TempoConfig {
             local_window_s: DEFAULT_LOCAL_WINDOW_S,
             local_hop_s: DEFAULT_LOCAL_HOP_S,
             clarity_full: DEFAULT_CLARITY_FULL,
+            global: GlobalTempo::default(),
+            local_search_octaves: DEFAULT_LOCAL_SEARCH_OCTAVES,
         }
     }
 }
@@ -155,7 +188,8 @@ impl TempoConfig {
         self.prior.validate()?;
         check::positive_f32("local_window_s", self.local_window_s)?;
         check::positive_f32("local_hop_s", self.local_hop_s)?;
-        check::positive_f32("clarity_full", self.clarity_full)
+        check::positive_f32("clarity_full", self.clarity_full)?;
+        check::positive_f32("local_search_octaves", self.local_search_octaves)
     }
 
     /// The log-spaced tempo grid in BPM.
@@ -282,56 +316,100 @@ pub fn estimate_tempo(onset_env: &[f32], frame_rate: f32, config: &TempoConfig) 
     let strength = comb_strength(&r, &grid, frame_rate, config);
     let Some(i) = best_index(&strength, &prior) else { return Ok(none(strength)) };
 
-    // Parabolic refinement in log-tempo on the prior-weighted curve.
-    let weighted = |j: usize| strength[j].max(0.0) * prior[j];
+    let weighted: Vec<f32> = strength.iter().zip(&prior).map(|(&s, &p)| s.max(0.0) * p).collect();
+    let global_bpm = refined_bpm(&weighted, &grid, i, config);
+    let clarity = (strength[i] / config.clarity_full).clamp(0.0, 1.0);
+    let local = local_windows(&x, frame_rate, &grid, &prior, i, config);
+    let bpm = match (config.global, median(local.peaks_bpm)) {
+        (GlobalTempo::LocalMedian, Some(m)) if local.windows >= MIN_LOCAL_WINDOWS => m,
+        _ => global_bpm,
+    };
+    let confidence = (clarity * local.stability).clamp(0.0, 1.0);
+    Ok(TempoEstimate { bpm, confidence, bpm_grid: grid, strength })
+}
+
+/// Fewest windows for [`GlobalTempo::LocalMedian`] (below, the global peak is kept).
+const MIN_LOCAL_WINDOWS: usize = 2;
+
+/// The tempo of grid point `i` of the prior-weighted periodicity `weighted`, refined by a
+/// parabola through it and its neighbours in log-tempo, within the tempo range.
+fn refined_bpm(weighted: &[f32], grid: &[f32], i: usize, config: &TempoConfig) -> f32 {
     let mut log_bpm = grid[i].log2();
     if i > 0 && i + 1 < grid.len() {
-        let (a, b, c) = (weighted(i - 1), weighted(i), weighted(i + 1));
+        let (a, b, c) = (weighted[i - 1], weighted[i], weighted[i + 1]);
         let denom = a - 2.0 * b + c;
         if denom < 0.0 {
             let p = (0.5 * (a - c) / denom).clamp(-0.5, 0.5);
             log_bpm += p / config.bins_per_octave as f32;
         }
     }
-    let bpm = 2f32.powf(log_bpm).clamp(config.min_bpm, config.max_bpm);
-
-    let clarity = (strength[i] / config.clarity_full).clamp(0.0, 1.0);
-    let stability = local_stability(&x, frame_rate, &grid, &prior, i, config);
-    Ok(TempoEstimate { bpm, confidence: (clarity * stability).clamp(0.0, 1.0), bpm_grid: grid, strength })
+    2f32.powf(log_bpm).clamp(config.min_bpm, config.max_bpm)
 }
 
-/// Mean over overlapping windows of how strongly each window supports grid point `chosen`
-/// relative to its own best tempo (1 when the envelope is too short for two windows).
-fn local_stability(
+/// Median of `v` (the mean of the middle two for an even count); `None` when empty.
+fn median(mut v: Vec<f32>) -> Option<f32> {
+    v.sort_by(f32::total_cmp);
+    let n = v.len();
+    match n {
+        0 => None,
+        _ if n % 2 == 1 => Some(v[n / 2]),
+        _ => Some(0.5 * (v[n / 2 - 1] + v[n / 2])),
+    }
+}
+
+/// What the overlapping windows say about the global peak.
+struct LocalWindows {
+    /// Mean over the windows of how strongly each supports the global peak relative to its own
+    /// best tempo (1 when the envelope is too short for two windows).
+    stability: f32,
+    /// Number of windows.
+    windows: usize,
+    /// Each window's own peak within [`TempoConfig::local_search_octaves`] of the global one,
+    /// refined (windows without periodicity there give none).
+    peaks_bpm: Vec<f32>,
+}
+
+/// Runs the comb over overlapping windows of the centred envelope `x` (see [`LocalWindows`]);
+/// `chosen` is the global peak's grid point.
+fn local_windows(
     x: &[f32],
     frame_rate: f32,
     grid: &[f32],
     prior: &[f32],
     chosen: usize,
     config: &TempoConfig,
-) -> f32 {
+) -> LocalWindows {
+    let mut out = LocalWindows { stability: 1.0, windows: 0, peaks_bpm: Vec::new() };
     let win = (config.local_window_s * frame_rate).round() as usize;
     let hop = ((config.local_hop_s * frame_rate).round() as usize).max(1);
     let longest_period = 60.0 * frame_rate / config.min_bpm;
     if win < 2 || x.len() < win + hop || (win as f32) < 2.0 * longest_period {
-        return 1.0;
+        return out;
     }
     let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
-    let (mut total, mut count) = (0.0f32, 0usize);
+    let reach = (config.local_search_octaves * config.bins_per_octave as f32).round() as usize;
+    let (lo, hi) = (chosen.saturating_sub(reach), (chosen + reach).min(grid.len() - 1));
+    let mut total = 0.0f32;
     let mut start = 0;
     while start + win <= x.len() {
         let seg = centred(&x[start..start + win]);
-        count += 1;
+        out.windows += 1;
         if let Some(r) = autocorrelation(&seg, max_lag) {
             let s = comb_strength(&r, grid, frame_rate, config);
-            let best = s.iter().zip(prior).map(|(&v, &p)| v.max(0.0) * p).fold(0.0f32, f32::max);
+            let weighted: Vec<f32> = s.iter().zip(prior).map(|(&v, &p)| v.max(0.0) * p).collect();
+            let best = weighted.iter().copied().fold(0.0f32, f32::max);
             if best > 0.0 {
-                total += s[chosen].max(0.0) * prior[chosen] / best;
+                total += weighted[chosen] / best;
+            }
+            let near = (lo..=hi).max_by(|&a, &b| weighted[a].total_cmp(&weighted[b]));
+            if let Some(j) = near.filter(|&j| weighted[j] > 0.0) {
+                out.peaks_bpm.push(refined_bpm(&weighted, grid, j, config));
             }
         }
         start += hop;
     }
-    if count == 0 { 1.0 } else { total / count as f32 }
+    out.stability = if out.windows == 0 { 1.0 } else { total / out.windows as f32 };
+    out
 }
 
 #[cfg(test)]
@@ -397,6 +475,35 @@ mod tests {
         assert!(changing.confidence < steady.confidence - 0.2, "{} vs {}", changing.confidence, steady.confidence);
     }
 
+    /// 55 s at 100 BPM, then 35 s at 105 BPM twice as loud (so the whole envelope's
+    /// autocorrelation favours it; a song whose tempo moves by 5 %): the tempo of most of the
+    /// track is 100.
+    #[test]
+    fn the_tempo_of_most_of_the_track_wins_over_the_busiest_part() {
+        let mut env = pulses(100.0, 55.0, 0.0);
+        env.extend(pulses(105.0, 35.0, 0.0).iter().map(|v| 2.0 * v));
+        let global = TempoConfig { global: GlobalTempo::Autocorrelation, ..TempoConfig::default() };
+        let busiest = estimate_tempo(&env, FPS, &global).unwrap();
+        assert!((busiest.bpm / 105.0 - 1.0).abs() < 0.01, "the whole envelope's peak: {}", busiest.bpm);
+        let est = estimate_tempo(&env, FPS, &TempoConfig::default()).unwrap();
+        assert!((est.bpm / 100.0 - 1.0).abs() < 0.01, "most of the track: {}", est.bpm);
+        assert_eq!(est.confidence, busiest.confidence);
+        // A steady tempo is the same either way (within the grid's refinement).
+        let steady = pulses(97.0, 60.0, 0.3);
+        let (a, b) = (
+            estimate_tempo(&steady, FPS, &global).unwrap(),
+            estimate_tempo(&steady, FPS, &TempoConfig::default()).unwrap(),
+        );
+        assert!((a.bpm / b.bpm - 1.0).abs() < 0.002, "{} vs {}", a.bpm, b.bpm);
+        // Too short for two windows: the global peak.
+        let short = pulses(97.0, 15.0, 0.3);
+        let (a, b) = (
+            estimate_tempo(&short, FPS, &global).unwrap(),
+            estimate_tempo(&short, FPS, &TempoConfig::default()).unwrap(),
+        );
+        assert_eq!(a, b);
+    }
+
     #[test]
     fn invalid_configs_are_typed_errors() {
         let bad = [
@@ -411,6 +518,8 @@ mod tests {
             },
             TempoConfig { local_window_s: f32::NAN, ..TempoConfig::default() },
             TempoConfig { clarity_full: 0.0, ..TempoConfig::default() },
+            TempoConfig { local_search_octaves: 0.0, ..TempoConfig::default() },
+            TempoConfig { local_search_octaves: f32::NAN, ..TempoConfig::default() },
         ];
         for cfg in bad {
             assert_eq!(estimate_tempo(&[0.0; 100], FPS, &cfg).unwrap_err().kind(), crate::ErrorKind::InvalidParameter);
