@@ -767,7 +767,7 @@ fn amp_db(a: f32) -> f32 {
 }
 
 /// Linear-interpolated percentile of sorted data (0 for empty).
-fn percentile_sorted(v: &[f32], pct: f32) -> f32 {
+pub(crate) fn percentile_sorted(v: &[f32], pct: f32) -> f32 {
     if v.is_empty() {
         return 0.0;
     }

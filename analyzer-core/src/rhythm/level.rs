@@ -237,19 +237,13 @@ fn share(part: &[f32], total: f64) -> f32 {
     if total > 0.0 { (p / total) as f32 } else { 0.0 }
 }
 
-/// Sum over `positions` (in frames, fractional) of the envelope's maximum within `half_width`
-/// frames of each, and their count.
-fn strength_sum(env: &[f32], positions: impl Iterator<Item = f64>, half_width: usize) -> (f64, usize) {
+/// The envelope's maximum within `half_width` frames of position `x` (in frames, fractional,
+/// clamped to the envelope); non-finite values count as 0.
+fn strength_at(env: &[f32], x: f64, half_width: usize) -> f64 {
     let last = env.len().saturating_sub(1);
-    let (mut sum, mut n) = (0.0f64, 0usize);
-    for x in positions {
-        let centre = x.round().clamp(0.0, last as f64) as usize;
-        let (lo, hi) = (centre.saturating_sub(half_width), (centre + half_width).min(last));
-        let v = env[lo..=hi].iter().copied().filter(|v| v.is_finite()).fold(0.0f32, f32::max);
-        sum += f64::from(v);
-        n += 1;
-    }
-    (sum, n)
+    let centre = x.round().clamp(0.0, last as f64) as usize;
+    let (lo, hi) = (centre.saturating_sub(half_width), (centre + half_width).min(last));
+    f64::from(env[lo..=hi].iter().copied().filter(|v| v.is_finite()).fold(0.0f32, f32::max))
 }
 
 /// `ln(off / on)` of two mean strengths, floored (see [`ALTERNATION_STRENGTH_FLOOR`] and
@@ -282,22 +276,23 @@ pub fn metrical_alternation(env: &[f32], beats: &[usize], half_width: usize) -> 
     if beats.len() < MIN_ALTERNATION_BEATS || env.is_empty() {
         return [0.0; 4];
     }
-    let at = |x: &[f64]| strength_sum(env, x.iter().copied(), half_width);
+    let strength = |x: f64| strength_at(env, x, half_width);
     let b: Vec<f64> = beats.iter().map(|&f| f as f64).collect();
-    let between = |w: f64| -> Vec<f64> { b.windows(2).map(|p| p[0] * (1.0 - w) + p[1] * w).collect() };
-    let (s, ns) = at(&b);
-    let (m, nm) = at(&between(0.5));
-    let (q1, n1) = at(&between(0.25));
-    let (q3, n3) = at(&between(0.75));
-    let mean = |sum: f64, n: usize| sum / n.max(1) as f64;
-    let double = log_ratio(mean(q1 + q3, n1 + n3), mean(s + m, ns + nm));
-    let comb = log_ratio(mean(m, nm), mean(s, ns));
+    // Strengths at the beats, and at the fraction `w` of the way from each beat to the next.
+    let on: Vec<f64> = b.iter().map(|&x| strength(x)).collect();
+    let between = |w: f64| -> Vec<f64> { b.windows(2).map(|p| strength(p[0] * (1.0 - w) + p[1] * w)).collect() };
+    let (mid, q1, q3) = (between(0.5), between(0.25), between(0.75));
+    let sum = |v: &[f64]| v.iter().sum::<f64>();
+    let mean = |total: f64, n: usize| total / n.max(1) as f64;
+    let double =
+        log_ratio(mean(sum(&q1) + sum(&q3), q1.len() + q3.len()), mean(sum(&on) + sum(&mid), on.len() + mid.len()));
+    let comb = log_ratio(mean(sum(&mid), mid.len()), mean(sum(&on), on.len()));
     // Mean strength of the beats of each class `i mod k`.
     let classes = |k: usize| -> Vec<f64> {
         (0..k)
             .map(|c| {
-                let (sum, n) = at(&b.iter().skip(c).step_by(k).copied().collect::<Vec<_>>());
-                mean(sum, n)
+                let class: Vec<f64> = on.iter().skip(c).step_by(k).copied().collect();
+                mean(sum(&class), class.len())
             })
             .collect()
     };

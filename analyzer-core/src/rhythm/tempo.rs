@@ -320,16 +320,14 @@ pub fn estimate_tempo(onset_env: &[f32], frame_rate: f32, config: &TempoConfig) 
     let global_bpm = refined_bpm(&weighted, &grid, i, config);
     let clarity = (strength[i] / config.clarity_full).clamp(0.0, 1.0);
     let local = local_windows(&x, frame_rate, &grid, &prior, i, config);
+    // Windows exist only when the envelope holds at least two of them.
     let bpm = match (config.global, median(local.peaks_bpm)) {
-        (GlobalTempo::LocalMedian, Some(m)) if local.windows >= MIN_LOCAL_WINDOWS => m,
+        (GlobalTempo::LocalMedian, Some(m)) => m,
         _ => global_bpm,
     };
     let confidence = (clarity * local.stability).clamp(0.0, 1.0);
     Ok(TempoEstimate { bpm, confidence, bpm_grid: grid, strength })
 }
-
-/// Fewest windows for [`GlobalTempo::LocalMedian`] (below, the global peak is kept).
-const MIN_LOCAL_WINDOWS: usize = 2;
 
 /// The tempo of grid point `i` of the prior-weighted periodicity `weighted`, refined by a
 /// parabola through it and its neighbours in log-tempo, within the tempo range.
@@ -349,12 +347,7 @@ fn refined_bpm(weighted: &[f32], grid: &[f32], i: usize, config: &TempoConfig) -
 /// Median of `v` (the mean of the middle two for an even count); `None` when empty.
 fn median(mut v: Vec<f32>) -> Option<f32> {
     v.sort_by(f32::total_cmp);
-    let n = v.len();
-    match n {
-        0 => None,
-        _ if n % 2 == 1 => Some(v[n / 2]),
-        _ => Some(0.5 * (v[n / 2 - 1] + v[n / 2])),
-    }
+    (!v.is_empty()).then(|| crate::descriptors::features::percentile_sorted(&v, 50.0))
 }
 
 /// What the overlapping windows say about the global peak.
@@ -362,8 +355,6 @@ struct LocalWindows {
     /// Mean over the windows of how strongly each supports the global peak relative to its own
     /// best tempo (1 when the envelope is too short for two windows).
     stability: f32,
-    /// Number of windows.
-    windows: usize,
     /// Each window's own peak within [`TempoConfig::local_search_octaves`] of the global one,
     /// refined (windows without periodicity there give none).
     peaks_bpm: Vec<f32>,
@@ -379,7 +370,7 @@ fn local_windows(
     chosen: usize,
     config: &TempoConfig,
 ) -> LocalWindows {
-    let mut out = LocalWindows { stability: 1.0, windows: 0, peaks_bpm: Vec::new() };
+    let mut out = LocalWindows { stability: 1.0, peaks_bpm: Vec::new() };
     let win = (config.local_window_s * frame_rate).round() as usize;
     let hop = ((config.local_hop_s * frame_rate).round() as usize).max(1);
     let longest_period = 60.0 * frame_rate / config.min_bpm;
@@ -389,11 +380,11 @@ fn local_windows(
     let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
     let reach = (config.local_search_octaves * config.bins_per_octave as f32).round() as usize;
     let (lo, hi) = (chosen.saturating_sub(reach), (chosen + reach).min(grid.len() - 1));
-    let mut total = 0.0f32;
+    let (mut total, mut windows) = (0.0f32, 0usize);
     let mut start = 0;
     while start + win <= x.len() {
         let seg = centred(&x[start..start + win]);
-        out.windows += 1;
+        windows += 1;
         if let Some(r) = autocorrelation(&seg, max_lag) {
             let s = comb_strength(&r, grid, frame_rate, config);
             let weighted: Vec<f32> = s.iter().zip(prior).map(|(&v, &p)| v.max(0.0) * p).collect();
@@ -408,7 +399,7 @@ fn local_windows(
         }
         start += hop;
     }
-    out.stability = if out.windows == 0 { 1.0 } else { total / out.windows as f32 };
+    out.stability = if windows == 0 { 1.0 } else { total / windows as f32 };
     out
 }
 
