@@ -120,13 +120,35 @@ fn white_noise_gives_low_confidence() {
 
 #[test]
 fn short_input_gives_the_defined_empty_result() {
-    let y = click_track(120.0, 4.0, 0.1, 4.0);
+    let y = click_track(120.0, 1.9, 0.1, 1.9);
     let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
     assert_eq!((r.tempo, r.tempo_confidence), (0.0, 0.0));
     assert_eq!((r.time_signature, r.time_signature_confidence), (4, 0.0));
     assert!(r.beats.is_empty() && r.bars.is_empty() && r.tatums.is_empty());
     assert!(!r.onset_envelope.is_empty());
-    assert!(r.onsets.len() >= 6, "onsets are still reported: {:?}", r.onsets);
+    assert!(r.onsets.len() >= 3, "onsets are still reported: {:?}", r.onsets);
+}
+
+#[test]
+fn a_clip_of_a_few_seconds_gets_a_tempo_with_a_confidence_scaled_by_its_length() {
+    let full = analyzer_core::rhythm::tempo::DEFAULT_FULL_EVIDENCE_S as f64;
+    for (bpm, seconds) in [(120.0, 3.0), (96.0, 4.0), (140.0, 2.5)] {
+        let y = click_track(bpm, seconds, 0.1, seconds);
+        let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
+        // Isochronous clicks are metrically ambiguous (as in the 30 s click tracks above).
+        let ratio = r.tempo as f64 / bpm;
+        assert!(
+            [0.5, 1.0, 2.0].iter().any(|m| (ratio / m - 1.0).abs() < 0.04),
+            "{bpm} BPM over {seconds} s: {}",
+            r.tempo
+        );
+        assert!(
+            r.tempo_confidence > 0.0 && r.tempo_confidence as f64 <= (seconds / full).sqrt() + 1e-3,
+            "confidence {}",
+            r.tempo_confidence
+        );
+        assert!(r.beats.len() >= 3, "{bpm} BPM over {seconds} s: {} beats", r.beats.len());
+    }
 }
 
 #[test]
@@ -165,7 +187,7 @@ fn regression_on_the_committed_drum_fixture() {
 }
 
 /// (tempo, tempo confidence, beats, onsets, tatums) of the fixture.
-const STORED: (f32, f32, usize, usize, usize) = (100.01645, 0.9981858, 12, 38, 23);
+const STORED: (f32, f32, usize, usize, usize) = (100.01645, 0.66590816, 12, 38, 23);
 
 #[test]
 fn other_sample_rates_and_tiny_inputs() {

@@ -502,7 +502,7 @@ fn onset_strength<'py>(
 }
 
 /// Tempo of mono `y` at `sr` Hz: `(bpm, confidence)`; `(0.0, 0.0)` when there is no pulse or the
-/// input is shorter than 5 s.
+/// input is shorter than 2 s.
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
 fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: u32) -> PyResult<(f32, f32)> {

@@ -26,10 +26,18 @@
 //! **Confidence** is the product of two numbers in 0–1: the *clarity* of the periodicity,
 //! `S(b*) / clarity_full` clipped, and the *stability* of the tempo, the mean over overlapping
 //! windows of `w(b*) / max_b w(b)` with `w = max(S_window, 0)·p` (1 for a steady tempo, lower
-//! for rubato or tempo changes, and lower when windows prefer another metrical level).
+//! for rubato or tempo changes, and lower when windows prefer another metrical level), times
+//! `sqrt(length / full_evidence_s)` when the envelope is shorter than
+//! [`TempoConfig::full_evidence_s`] (18 s): the autocorrelation is a mean over the envelope,
+//! whose standard error grows as the inverse square root of its length.
 //!
-//! Inputs shorter than two periods of `min_bpm`, silent or constant give tempo 0 with
-//! confidence 0.
+//! **Short envelopes.** The unbiased autocorrelation at a lag close to the envelope's length
+//! averages a handful of products, so the comb reads lags up to
+//! [`TempoConfig::max_lag_fraction`] (half) of the length: from about 12 s on this is no limit;
+//! on a 3 s clip only one period of the slowest tempi fits, and tempi slower than two periods per
+//! clip get no periodicity. Inputs too short for one period of `max_bpm`, silent or constant give
+//! tempo 0 with confidence 0 (the rhythm analysis sets its own shortest duration,
+//! [`crate::rhythm::RhythmConfig::min_duration_s`]).
 //!
 //! # References
 //! - E. D. Scheirer, "Tempo and beat analysis of acoustic musical signals", JASA 103(1), 1998.
@@ -68,6 +76,14 @@ pub const DEFAULT_CLARITY_FULL: f32 = 0.4;
 /// Default half-width, in octaves, of the search for each window's local tempo around the global
 /// peak (±8 %: twice Accuracy1's tolerance, well inside the 41 % to the next 3:2 or 4:3 level).
 pub const DEFAULT_LOCAL_SEARCH_OCTAVES: f32 = 0.111;
+/// Default longest autocorrelation lag the comb reads, as a fraction of the envelope's length
+/// (half: every lag is averaged over at least half of the signal; no limit from 12 s on, where
+/// the longest lag, four periods of 40 BPM, is already under half).
+pub const DEFAULT_MAX_LAG_FRACTION: f32 = 0.5;
+/// Default length of envelope, in seconds, from which the confidence is not scaled down for
+/// lack of evidence: one window and one hop, the shortest input whose stability is measured on
+/// two windows.
+pub const DEFAULT_FULL_EVIDENCE_S: f32 = DEFAULT_LOCAL_WINDOW_S + DEFAULT_LOCAL_HOP_S;
 
 /// How the global tempo is read from the periodicity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -152,6 +168,15 @@ pub struct TempoConfig {
     /// Half-width in octaves of each window's local-tempo search around the global peak
     /// ([`GlobalTempo::LocalMedian`]).
     pub local_search_octaves: f32,
+    /// Longest lag the comb reads, as a fraction of the envelope's length in (0, 1]: on a short
+    /// envelope the comb drops the multiples `k·τ_b` beyond it (the unbiased autocorrelation at
+    /// a lag near the length averages a handful of products), and a tempo whose period itself
+    /// is beyond it gets no periodicity.
+    pub max_lag_fraction: f32,
+    /// Length of envelope in seconds from which the confidence is not scaled down: a shorter
+    /// one multiplies it by `sqrt(length / full_evidence_s)` (a 3 s clip holds a few beats and
+    /// no measure of the tempo's stability; its periodicity can look clear and still be wrong).
+    pub full_evidence_s: f32,
 }
 
 impl Default for TempoConfig {
@@ -168,6 +193,8 @@ impl Default for TempoConfig {
             clarity_full: DEFAULT_CLARITY_FULL,
             global: GlobalTempo::default(),
             local_search_octaves: DEFAULT_LOCAL_SEARCH_OCTAVES,
+            max_lag_fraction: DEFAULT_MAX_LAG_FRACTION,
+            full_evidence_s: DEFAULT_FULL_EVIDENCE_S,
         }
     }
 }
@@ -189,7 +216,27 @@ impl TempoConfig {
         check::positive_f32("local_window_s", self.local_window_s)?;
         check::positive_f32("local_hop_s", self.local_hop_s)?;
         check::positive_f32("clarity_full", self.clarity_full)?;
-        check::positive_f32("local_search_octaves", self.local_search_octaves)
+        check::positive_f32("local_search_octaves", self.local_search_octaves)?;
+        check::positive_f32("full_evidence_s", self.full_evidence_s)?;
+        if !(self.max_lag_fraction > 0.0 && self.max_lag_fraction <= 1.0) {
+            return Err(AnalyzerError::invalid(
+                "max_lag_fraction",
+                format!("must be in (0, 1], got {}", self.max_lag_fraction),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The longest autocorrelation lag (frames) the comb reads on an envelope of `n` frames at
+    /// `frame_rate`: `K` periods of `min_bpm`, at most [`TempoConfig::max_lag_fraction`] of
+    /// `n`; `None` when not even one period of `max_bpm` fits (too short to measure a tempo).
+    fn max_lag(&self, n: usize, frame_rate: f32) -> Option<usize> {
+        let longest_period = 60.0 * frame_rate / self.min_bpm;
+        let shortest_period = 60.0 * frame_rate / self.max_bpm;
+        let comb_reach = (longest_period * self.n_harmonics as f32).ceil() as usize + 1;
+        let lag = comb_reach.min((n as f32 * self.max_lag_fraction).floor() as usize);
+        // `interp` reads `r[i + 1]`: the shortest period needs one more lag than itself.
+        (lag as f32 >= shortest_period.ceil() + 1.0).then_some(lag)
     }
 
     /// The log-spaced tempo grid in BPM.
@@ -284,11 +331,7 @@ fn centred(env: &[f32]) -> Vec<f32> {
 /// The comb periodicity `S(b)` on `grid` of an envelope (zeros when it is too short, silent or
 /// constant).
 pub(crate) fn comb_of_envelope(env: &[f32], frame_rate: f32, grid: &[f32], config: &TempoConfig) -> Vec<f32> {
-    let longest_period = 60.0 * frame_rate / config.min_bpm;
-    if (env.len() as f32) < 2.0 * longest_period {
-        return vec![0.0; grid.len()];
-    }
-    let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
+    let Some(max_lag) = config.max_lag(env.len(), frame_rate) else { return vec![0.0; grid.len()] };
     match autocorrelation(&centred(env), max_lag) {
         Some(r) => comb_strength(&r, grid, frame_rate, config),
         None => vec![0.0; grid.len()],
@@ -306,11 +349,9 @@ pub fn estimate_tempo(onset_env: &[f32], frame_rate: f32, config: &TempoConfig) 
     let grid = config.bpm_grid();
     let prior: Vec<f32> = grid.iter().map(|&b| config.prior.weight(b)).collect();
     let none = |strength: Vec<f32>| TempoEstimate { bpm: 0.0, confidence: 0.0, bpm_grid: grid.clone(), strength };
-    let longest_period = 60.0 * frame_rate / config.min_bpm;
-    if (onset_env.len() as f32) < 2.0 * longest_period {
+    let Some(max_lag) = config.max_lag(onset_env.len(), frame_rate) else {
         return Ok(none(vec![0.0; grid.len()]));
-    }
-    let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
+    };
     let x = centred(onset_env);
     let Some(r) = autocorrelation(&x, max_lag) else { return Ok(none(vec![0.0; grid.len()])) };
     let strength = comb_strength(&r, &grid, frame_rate, config);
@@ -325,7 +366,8 @@ pub fn estimate_tempo(onset_env: &[f32], frame_rate: f32, config: &TempoConfig) 
         (GlobalTempo::LocalMedian, Some(m)) => m,
         _ => global_bpm,
     };
-    let confidence = (clarity * local.stability).clamp(0.0, 1.0);
+    let evidence = (onset_env.len() as f32 / frame_rate / config.full_evidence_s).min(1.0).sqrt();
+    let confidence = (clarity * local.stability * evidence).clamp(0.0, 1.0);
     Ok(TempoEstimate { bpm, confidence, bpm_grid: grid, strength })
 }
 
@@ -458,6 +500,28 @@ mod tests {
     }
 
     #[test]
+    fn short_envelopes_read_lags_up_to_half_their_length_and_scale_the_confidence() {
+        let cfg = TempoConfig::default();
+        // Long enough for all four comb multiples of 40 BPM: the lag limit is the comb's own.
+        let long = (60.0 * FPS / cfg.min_bpm * cfg.n_harmonics as f32 / cfg.max_lag_fraction).ceil() as usize + 4;
+        assert_eq!(cfg.max_lag(long, FPS), Some((60.0 * FPS / cfg.min_bpm * 4.0).ceil() as usize + 1));
+        assert_eq!(cfg.max_lag(300, FPS), Some(150));
+        // One period of 240 BPM is 21.5 frames, interpolated from lags 21 and 22, and the comb
+        // reads lags up to 23: 46 frames are the least that hold it.
+        assert_eq!(cfg.max_lag(45, FPS), None);
+        assert_eq!(cfg.max_lag(46, FPS), Some(23));
+        for (bpm, seconds) in [(100.0, 2.5), (150.0, 2.0), (72.0, 2.4)] {
+            let est = estimate_tempo(&pulses(bpm, seconds, 0.0), FPS, &cfg).unwrap();
+            assert!((est.bpm / bpm - 1.0).abs() < 0.02, "{bpm} BPM over {seconds} s: {}", est.bpm);
+            assert!(est.confidence > 0.0 && est.confidence <= (seconds / cfg.full_evidence_s).sqrt() + 1e-3, "{est:?}");
+            // Tempi whose period is beyond half the envelope get no periodicity.
+            let slowest = 60.0 * FPS / (pulses(bpm, seconds, 0.0).len() as f32 * cfg.max_lag_fraction);
+            let mut beyond = est.bpm_grid.iter().zip(&est.strength).filter(|&(&b, _)| b < slowest * 0.98);
+            assert!(beyond.clone().count() > 0 && beyond.all(|(_, &s)| s == 0.0));
+        }
+    }
+
+    #[test]
     fn tempo_change_lowers_confidence() {
         let mut env = pulses(90.0, 30.0, 0.0);
         env.extend(pulses(131.0, 30.0, 0.0));
@@ -511,6 +575,10 @@ mod tests {
             TempoConfig { clarity_full: 0.0, ..TempoConfig::default() },
             TempoConfig { local_search_octaves: 0.0, ..TempoConfig::default() },
             TempoConfig { local_search_octaves: f32::NAN, ..TempoConfig::default() },
+            TempoConfig { max_lag_fraction: 0.0, ..TempoConfig::default() },
+            TempoConfig { max_lag_fraction: 1.5, ..TempoConfig::default() },
+            TempoConfig { max_lag_fraction: f32::NAN, ..TempoConfig::default() },
+            TempoConfig { full_evidence_s: 0.0, ..TempoConfig::default() },
         ];
         for cfg in bad {
             assert_eq!(estimate_tempo(&[0.0; 100], FPS, &cfg).unwrap_err().kind(), crate::ErrorKind::InvalidParameter);

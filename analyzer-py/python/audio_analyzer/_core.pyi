@@ -103,7 +103,7 @@ def onset_strength(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[npt.NDArray[np
     """SuperFlux onset strength: ``(envelope, frame_rate)``."""
 
 def tempo(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[float, float]:
-    """``(bpm, confidence)``; ``(0.0, 0.0)`` without a pulse or under 5 s."""
+    """``(bpm, confidence)``; ``(0.0, 0.0)`` without a pulse or under 2 s."""
 
 def beats(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[float, npt.NDArray[np.float64], npt.NDArray[np.float32]]:
     """``(bpm, beat_times_seconds, beat_confidence)``."""
