@@ -84,22 +84,25 @@ fn silence_padding_at_both_ends() {
 #[test]
 fn silence_constant_impulse_nan_and_empty_have_no_tempo() {
     let cfg = RhythmConfig::default();
-    let n = 20 * SR as usize;
-    let mut impulse = vec![0.0f32; n];
-    impulse[n / 2] = 1.0;
-    for (name, y) in [
-        ("silence", vec![0.0f32; n]),
-        ("constant", vec![0.25f32; n]),
-        ("nan", vec![f32::NAN; n]),
-        ("impulse", impulse),
-        ("empty", vec![]),
-    ] {
-        let r = analyze_rhythm(&y, SR, &cfg).unwrap();
-        assert!(r.tempo_confidence < 0.1, "{name}: {} ({})", r.tempo, r.tempo_confidence);
-        assert!(r.beats.len() <= 1, "{name}: {} beats", r.beats.len());
-        assert!(r.bars.is_empty(), "{name}");
-        assert!(r.onset_envelope.iter().all(|v| v.is_finite()), "{name}");
-        assert!((3..=7).contains(&r.time_signature));
+    // 20 s, and just above the shortest duration that gets a tempo (2 s by default).
+    for seconds in [20.0, 3.0, 2.0] {
+        let n = (seconds * SR as f64) as usize;
+        let mut impulse = vec![0.0f32; n];
+        impulse[n / 2] = 1.0;
+        for (name, y) in [
+            ("silence", vec![0.0f32; n]),
+            ("constant", vec![0.25f32; n]),
+            ("nan", vec![f32::NAN; n]),
+            ("impulse", impulse),
+            ("empty", vec![]),
+        ] {
+            let r = analyze_rhythm(&y, SR, &cfg).unwrap();
+            assert!(r.tempo_confidence < 0.1, "{name} {seconds} s: {} ({})", r.tempo, r.tempo_confidence);
+            assert!(r.beats.len() <= 1, "{name} {seconds} s: {} beats", r.beats.len());
+            assert!(r.bars.is_empty(), "{name} {seconds} s");
+            assert!(r.onset_envelope.iter().all(|v| v.is_finite()), "{name} {seconds} s");
+            assert!((3..=7).contains(&r.time_signature));
+        }
     }
 }
 
@@ -116,6 +119,13 @@ fn white_noise_gives_low_confidence() {
         .collect();
     let r = analyze_rhythm(&y, SR, &RhythmConfig::default()).unwrap();
     assert!(r.tempo_confidence < 0.3, "noise: tempo {} confidence {}", r.tempo, r.tempo_confidence);
+    // A few seconds of it: a tempo may come out, with a confidence scaled down by the length.
+    for seconds in [2.0, 3.5] {
+        let short = &y[..(seconds * SR as f64) as usize];
+        let r = analyze_rhythm(short, SR, &RhythmConfig::default()).unwrap();
+        assert!(r.tempo_confidence < 0.3, "{seconds} s of noise: tempo {} confidence {}", r.tempo, r.tempo_confidence);
+        assert!(r.beats.iter().all(|b| b.start >= 0.0 && b.start + b.duration <= seconds + 1e-6));
+    }
 }
 
 #[test]
