@@ -35,8 +35,10 @@
 //! averages a handful of products, so the comb reads lags up to
 //! [`TempoConfig::max_lag_fraction`] (half) of the length: from about 12 s on this is no limit;
 //! on a 3 s clip only one period of the slowest tempi fits, and tempi slower than two periods per
-//! clip get no periodicity. Inputs too short for one period of `max_bpm`, silent or constant give
-//! tempo 0 with confidence 0 (the rhythm analysis sets its own shortest duration,
+//! clip get no periodicity. A multiple `k·τ_b` beyond the longest lag counts as 0 in the comb (the
+//! mean over the multiples that fit would favour the slow tempi, whose single `r(τ)` is not
+//! diluted by weaker multiples). Inputs too short for one period of `max_bpm`, silent or constant
+//! give tempo 0 with confidence 0 (the rhythm analysis sets its own shortest duration,
 //! [`crate::rhythm::RhythmConfig::min_duration_s`]).
 //!
 //! # References
@@ -297,12 +299,16 @@ fn comb_strength(r: &[f32], grid: &[f32], frame_rate: f32, config: &TempoConfig)
     grid.iter()
         .map(|&bpm| {
             let period = 60.0 * frame_rate / bpm;
+            // A multiple beyond the longest lag counts as no evidence (0), not as absent: the
+            // mean over the multiples that fit would favour slow tempi on a short envelope, whose
+            // single `r(τ)` is not diluted by the weaker `r(k·τ)` that every faster tempo sums.
             let (mut acc, mut wsum) = (0.0f32, 0.0f32);
             for k in 1..=config.n_harmonics {
-                let Some(v) = interp(r, k as f32 * period) else { break };
                 let w = (k as f32).powf(-config.harmonic_decay);
-                acc += w * v;
                 wsum += w;
+                if let Some(v) = interp(r, k as f32 * period) {
+                    acc += w * v;
+                }
             }
             if wsum > 0.0 { acc / wsum } else { 0.0 }
         })
@@ -518,6 +524,20 @@ mod tests {
             let slowest = 60.0 * FPS / (pulses(bpm, seconds, 0.0).len() as f32 * cfg.max_lag_fraction);
             let mut beyond = est.bpm_grid.iter().zip(&est.strength).filter(|&(&b, _)| b < slowest * 0.98);
             assert!(beyond.clone().count() > 0 && beyond.all(|(_, &s)| s == 0.0));
+            // Multiples beyond the longest lag count as 0 in the comb's weighted mean.
+            let env = pulses(bpm, seconds, 0.0);
+            let max_lag = cfg.max_lag(env.len(), FPS).unwrap();
+            let r = autocorrelation(&centred(&env), max_lag).unwrap();
+            let wsum: f32 = (1..=cfg.n_harmonics).map(|k| (k as f32).powf(-cfg.harmonic_decay)).sum();
+            let mut checked = 0;
+            for (&b, &s) in est.bpm_grid.iter().zip(&est.strength) {
+                let period = 60.0 * FPS / b;
+                if interp(&r, period).is_some() && interp(&r, 2.0 * period).is_none() {
+                    assert!((s - interp(&r, period).unwrap() / wsum).abs() < 1e-6, "{b} BPM: {s}");
+                    checked += 1;
+                }
+            }
+            assert!(checked > 0);
         }
     }
 
