@@ -17,7 +17,7 @@ for t in "$@"; do
     [ "$t" = mp4_edit_list ] && max_len=16384
     start=$(date +%s)
     cargo +nightly fuzz run -O "$t" "corpus/$t" "seeds/$t" -- \
-        -max_len=$max_len -timeout=10 -rss_limit_mb=2048 -max_total_time="$secs" \
+        -max_len=$max_len -len_control=0 -timeout=10 -rss_limit_mb=2048 -max_total_time="$secs" \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"logs/$t.log" 2>&1
     rc=$?
     end=$(date +%s)
