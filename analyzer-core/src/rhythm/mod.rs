@@ -15,7 +15,8 @@
 //! pulse give the same tempo/meter result. From 2 s on a tempo is estimated, with a confidence
 //! scaled down by the length ([`crate::rhythm::tempo::TempoConfig::full_evidence_s`]): on
 //! 2-second excerpts of the POP909 development renders the tempo is right to within a factor of
-//! two or three (Accuracy2) three times in four, as often as the peers' (see the README).
+//! two or three (Accuracy2) about two times in three (0.650; the peers 0.625–0.775, see the
+//! README).
 //!
 //! # References
 //! See the stage modules.

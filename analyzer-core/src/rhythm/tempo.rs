@@ -229,14 +229,17 @@ impl TempoConfig {
         Ok(())
     }
 
+    /// The lag (frames) that holds all `K` comb multiples of the slowest tempo, `min_bpm`.
+    fn comb_reach(&self, frame_rate: f32) -> usize {
+        (60.0 * frame_rate / self.min_bpm * self.n_harmonics as f32).ceil() as usize + 1
+    }
+
     /// The longest autocorrelation lag (frames) the comb reads on an envelope of `n` frames at
     /// `frame_rate`: `K` periods of `min_bpm`, at most [`TempoConfig::max_lag_fraction`] of
     /// `n`; `None` when not even one period of `max_bpm` fits (too short to measure a tempo).
     fn max_lag(&self, n: usize, frame_rate: f32) -> Option<usize> {
-        let longest_period = 60.0 * frame_rate / self.min_bpm;
         let shortest_period = 60.0 * frame_rate / self.max_bpm;
-        let comb_reach = (longest_period * self.n_harmonics as f32).ceil() as usize + 1;
-        let lag = comb_reach.min((n as f32 * self.max_lag_fraction).floor() as usize);
+        let lag = self.comb_reach(frame_rate).min((n as f32 * self.max_lag_fraction).floor() as usize);
         // `interp` reads `r[i + 1]`: the shortest period needs one more lag than itself.
         (lag as f32 >= shortest_period.ceil() + 1.0).then_some(lag)
     }
@@ -296,20 +299,19 @@ fn interp(r: &[f32], lag: f32) -> Option<f32> {
 
 /// The comb periodicity `S(b)` on `grid` from an autocorrelation.
 fn comb_strength(r: &[f32], grid: &[f32], frame_rate: f32, config: &TempoConfig) -> Vec<f32> {
+    // A multiple beyond the longest lag counts as no evidence (0), not as absent: the mean over
+    // the multiples that fit would favour slow tempi on a short envelope, whose single `r(τ)` is
+    // not diluted by the weaker `r(k·τ)` that every faster tempo sums. So every tempo divides by
+    // the same sum of weights.
+    let weights: Vec<f32> = (1..=config.n_harmonics).map(|k| (k as f32).powf(-config.harmonic_decay)).collect();
+    let wsum: f32 = weights.iter().sum();
     grid.iter()
         .map(|&bpm| {
             let period = 60.0 * frame_rate / bpm;
-            // A multiple beyond the longest lag counts as no evidence (0), not as absent: the
-            // mean over the multiples that fit would favour slow tempi on a short envelope, whose
-            // single `r(τ)` is not diluted by the weaker `r(k·τ)` that every faster tempo sums.
-            let (mut acc, mut wsum) = (0.0f32, 0.0f32);
-            for k in 1..=config.n_harmonics {
-                let w = (k as f32).powf(-config.harmonic_decay);
-                wsum += w;
-                if let Some(v) = interp(r, k as f32 * period) {
-                    acc += w * v;
-                }
-            }
+            let acc: f32 = (1..=config.n_harmonics)
+                .zip(&weights)
+                .filter_map(|(k, &w)| interp(r, k as f32 * period).map(|v| w * v))
+                .sum();
             if wsum > 0.0 { acc / wsum } else { 0.0 }
         })
         .collect()
@@ -425,7 +427,7 @@ fn local_windows(
     if win < 2 || x.len() < win + hop || (win as f32) < 2.0 * longest_period {
         return out;
     }
-    let max_lag = (longest_period * config.n_harmonics as f32).ceil() as usize + 1;
+    let max_lag = config.comb_reach(frame_rate);
     let reach = (config.local_search_octaves * config.bins_per_octave as f32).round() as usize;
     let (lo, hi) = (chosen.saturating_sub(reach), (chosen + reach).min(grid.len() - 1));
     let (mut total, mut windows) = (0.0f32, 0usize);
@@ -517,15 +519,15 @@ mod tests {
         assert_eq!(cfg.max_lag(45, FPS), None);
         assert_eq!(cfg.max_lag(46, FPS), Some(23));
         for (bpm, seconds) in [(100.0, 2.5), (150.0, 2.0), (72.0, 2.4)] {
-            let est = estimate_tempo(&pulses(bpm, seconds, 0.0), FPS, &cfg).unwrap();
+            let env = pulses(bpm, seconds, 0.0);
+            let est = estimate_tempo(&env, FPS, &cfg).unwrap();
             assert!((est.bpm / bpm - 1.0).abs() < 0.02, "{bpm} BPM over {seconds} s: {}", est.bpm);
             assert!(est.confidence > 0.0 && est.confidence <= (seconds / cfg.full_evidence_s).sqrt() + 1e-3, "{est:?}");
             // Tempi whose period is beyond half the envelope get no periodicity.
-            let slowest = 60.0 * FPS / (pulses(bpm, seconds, 0.0).len() as f32 * cfg.max_lag_fraction);
+            let slowest = 60.0 * FPS / (env.len() as f32 * cfg.max_lag_fraction);
             let mut beyond = est.bpm_grid.iter().zip(&est.strength).filter(|&(&b, _)| b < slowest * 0.98);
             assert!(beyond.clone().count() > 0 && beyond.all(|(_, &s)| s == 0.0));
             // Multiples beyond the longest lag count as 0 in the comb's weighted mean.
-            let env = pulses(bpm, seconds, 0.0);
             let max_lag = cfg.max_lag(env.len(), FPS).unwrap();
             let r = autocorrelation(&centred(&env), max_lag).unwrap();
             let wsum: f32 = (1..=cfg.n_harmonics).map(|k| (k as f32).powf(-cfg.harmonic_decay)).sum();
