@@ -117,7 +117,7 @@ impl Pipeline {
     fn push_chunk(&mut self, samples: &[f32]) {
         let started = Instant::now();
         let mut clean = std::mem::take(&mut self.clean);
-        let y: &[f32] = if samples.iter().all(|v| v.is_finite()) {
+        let y: &[f32] = if crate::simd::all_finite(samples) {
             samples
         } else {
             clean.clear();

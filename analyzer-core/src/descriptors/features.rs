@@ -379,7 +379,7 @@ impl FeatureExtractor {
     /// (seconds, may be empty) are used for the beat strength.
     pub fn extract(&self, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
         let clean: Vec<f32>;
-        let y = if y.iter().all(|v| v.is_finite()) {
+        let y = if crate::simd::all_finite(y) {
             y
         } else {
             clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();
@@ -393,7 +393,7 @@ impl FeatureExtractor {
     /// STFT of the same `y` (see [`FeatureExtractor::accumulator`]).
     pub fn extract_from_frames(&self, frames: FeatureFrames<'_>, y: &[f32], beat_times: &[f64]) -> AudioFeatures {
         let clean: Vec<f32>;
-        let y = if y.iter().all(|v| v.is_finite()) {
+        let y = if crate::simd::all_finite(y) {
             y
         } else {
             clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect();

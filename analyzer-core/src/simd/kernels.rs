@@ -19,6 +19,9 @@ impl WithSimd for Dot<'_> {
 /// product is bit-identical to `dot` of that row.
 #[inline(always)]
 fn dot_body<S: Simd>(simd: S, a: &[f32], b: &[f32]) -> f32 {
+    if a.len() < super::SHORT_DOT {
+        return super::scalar::dot(a, b);
+    }
     let (a, at) = S::as_simd_f32s(a);
     let (b, bt) = S::as_simd_f32s(b);
     let (a4, a1) = as_arrays::<4, _>(a);
@@ -98,6 +101,86 @@ impl WithSimd for MulInPlace<'_> {
         }
         let r = simd.mul_f32s(simd.partial_load_f32s(xt), simd.partial_load_f32s(wt));
         simd.partial_store_f32s(xt, r);
+    }
+}
+
+/// Whether every value is finite: `x − x` is 0 for a finite `x` and NaN for a NaN or an
+/// infinity, and a sum of such terms is 0 exactly when all are 0 (no short-circuit, so the whole
+/// signal is read at full width).
+pub(super) struct AllFinite<'a>(pub &'a [f32]);
+
+impl WithSimd for AllFinite<'_> {
+    type Output = bool;
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> bool {
+        let (v, t) = S::as_simd_f32s(self.0);
+        let (v4, v1) = as_arrays::<4, _>(v);
+        let z = simd.splat_f32s(0.0);
+        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
+        for [x0, x1, x2, x3] in v4 {
+            c0 = simd.add_f32s(c0, simd.sub_f32s(*x0, *x0));
+            c1 = simd.add_f32s(c1, simd.sub_f32s(*x1, *x1));
+            c2 = simd.add_f32s(c2, simd.sub_f32s(*x2, *x2));
+            c3 = simd.add_f32s(c3, simd.sub_f32s(*x3, *x3));
+        }
+        for x in v1 {
+            c0 = simd.add_f32s(c0, simd.sub_f32s(*x, *x));
+        }
+        let tail = simd.partial_load_f32s(t);
+        c1 = simd.add_f32s(c1, simd.sub_f32s(tail, tail));
+        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3))) == 0.0
+    }
+}
+
+/// `out[i] = x[i]·w[i]` (equal lengths): a frame copied and windowed in one pass.
+pub(super) struct MulInto<'a> {
+    pub x: &'a [f32],
+    pub w: &'a [f32],
+    pub out: &'a mut [f32],
+}
+
+impl WithSimd for MulInto<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) {
+        let (x, xt) = S::as_simd_f32s(self.x);
+        let (w, wt) = S::as_simd_f32s(self.w);
+        let (out, ot) = S::as_mut_simd_f32s(self.out);
+        for (o, (x, w)) in out.iter_mut().zip(x.iter().zip(w)) {
+            *o = simd.mul_f32s(*x, *w);
+        }
+        let r = simd.mul_f32s(simd.partial_load_f32s(xt), simd.partial_load_f32s(wt));
+        simd.partial_store_f32s(ot, r);
+    }
+}
+
+/// The pairs of [`super::real_fft_post`] with the upper half already reversed: `a[k]`, `b[k]`,
+/// `tw[k]` interleaved `(re, im)`, all the same length. Written as a plain loop over forward
+/// slices (like [`PowerSpec`]): inside `with_simd` LLVM vectorises it with the backend's
+/// features, and with no fused multiply-add it computes what the scalar reference does.
+pub(super) struct RealFftPairs<'a> {
+    pub a: &'a mut [f32],
+    pub b: &'a mut [f32],
+    pub tw: &'a [f32],
+}
+
+impl WithSimd for RealFftPairs<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, _simd: S) {
+        let pairs = self.a.chunks_exact_mut(2).zip(self.b.chunks_exact_mut(2)).zip(self.tw.chunks_exact(2));
+        for ((a, b), tw) in pairs {
+            let (s_re, s_im) = (a[0] + b[0], a[1] + b[1]);
+            let (d_re, d_im) = (a[0] - b[0], a[1] - b[1]);
+            let half_sum_re = 0.5 * s_re;
+            let half_diff_im = 0.5 * d_im;
+            let twiddled_re = s_im * tw[0] + d_re * tw[1];
+            let twiddled_im = s_im * tw[1] - d_re * tw[0];
+            a[0] = half_sum_re + twiddled_re;
+            a[1] = half_diff_im + twiddled_im;
+            b[0] = half_sum_re - twiddled_re;
+            b[1] = twiddled_im - half_diff_im;
+        }
     }
 }
 

@@ -8,9 +8,10 @@
 //! (which exercise the tail handling of every vector width).
 //!
 //! Reductions (`dot`, `sum`, `hwr_diff_sum`) use several accumulators, so their rounding differs
-//! from the sequential scalar loop by a few ulps of the sum of magnitudes; element-wise kernels
-//! are exact except `log1p_scaled_in_place`, which uses a Cephes-style polynomial `ln`
-//! (≤ 5e-7 relative error).
+//! from the sequential scalar loop by a few ulps of the sum of magnitudes (a `dot` shorter than
+//! [`SHORT_DOT`] is the scalar loop itself); element-wise kernels, `all_finite` and
+//! `real_fft_post` are exact except `log1p_scaled_in_place`, which uses a Cephes-style
+//! polynomial `ln` (≤ 5e-7 relative error).
 
 mod kernels;
 pub mod scalar;
@@ -58,6 +59,32 @@ fn complex_as_floats(c: &[Complex32]) -> &[f32] {
     // a slice of `n` complex values is exactly `2n` contiguous, aligned `f32`s; the lifetime and
     // mutability are carried over unchanged.
     unsafe { std::slice::from_raw_parts(c.as_ptr().cast::<f32>(), c.len() * 2) }
+}
+
+/// Products below this length are summed in order, exactly as [`scalar::dot`], by every
+/// backend: for a vector of a few lanes the SIMD reduction costs more than the products.
+pub const SHORT_DOT: usize = 32;
+
+/// Views `2n` floats as `n` complex numbers `(x[2i], x[2i+1])` (a real FFT's input read as
+/// complex pairs). `x.len()` must be even.
+///
+/// # Panics
+/// If `x.len()` is odd.
+#[allow(unsafe_code)]
+pub(crate) fn floats_as_complex_mut(x: &mut [f32]) -> &mut [Complex32] {
+    assert!(x.len().is_multiple_of(2), "floats_as_complex_mut: odd length {}", x.len());
+    // SAFETY: `Complex<f32>` is `#[repr(C)]` with two `f32` fields (size 8, alignment 4, the
+    // alignment of `f32`), so `2n` contiguous `f32`s are exactly `n` valid complex values; the
+    // exclusive borrow and its lifetime are carried over.
+    unsafe { std::slice::from_raw_parts_mut(x.as_mut_ptr().cast::<Complex32>(), x.len() / 2) }
+}
+
+#[allow(unsafe_code)]
+fn complex_as_floats_mut(c: &mut [Complex32]) -> &mut [f32] {
+    // SAFETY: as in `complex_as_floats`: `Complex<f32>` is `#[repr(C)]` with two `f32` fields, so
+    // `n` complex values are exactly `2n` contiguous, aligned `f32`s; the exclusive borrow is
+    // carried over, so nothing else can reach them while the float view lives.
+    unsafe { std::slice::from_raw_parts_mut(c.as_mut_ptr().cast::<f32>(), c.len() * 2) }
 }
 
 /// `Σ a[i]·b[i]` over the shorter of the two lengths.
@@ -138,6 +165,68 @@ pub fn sum(x: &[f32]) -> f32 {
 pub fn mul_in_place(x: &mut [f32], w: &[f32]) {
     let n = x.len().min(w.len());
     arch().dispatch(kernels::MulInPlace { x: &mut x[..n], w: &w[..n] })
+}
+
+/// The post-processing pass of an even-length real FFT of length `2m` computed as a complex FFT
+/// of length `m` (Sorensen et al. 1987): `out[..m]` holds that complex FFT, `out.len() == m + 1`,
+/// and on return `out` is the real input's spectrum, bins `0 … m`. `twiddles[k − 1] =
+/// e^{−2πik/2m} / 2` for `k = 1 … ⌈m/2⌉ − 1`; `scratch` needs `⌈m/2⌉` values. Pairs `X[k]` and
+/// `X[m − k]` are combined as
+///
+/// `X'[k] = ½(S_re) + (S_im·w_re + D_re·w_im) + i·(½D_im + S_im·w_im − D_re·w_re)` and
+/// `X'[m−k] = ½S_re − (…) + i·(S_im·w_im − D_re·w_re − ½D_im)`, with `S = X[k] + X[m−k]`,
+/// `D = X[k] − X[m−k]`; the upper half is reversed into `scratch` so that the pass runs over
+/// forward slices at SIMD width. Bit-identical to [`scalar::real_fft_post`] (realfft 3.5's
+/// arithmetic), which realfft runs one pair at a time.
+///
+/// # References
+/// - H. V. Sorensen, D. L. Jones, M. T. Heideman, C. S. Burrus, "Real-valued fast Fourier
+///   transform algorithms", IEEE Trans. ASSP 35(6), 1987.
+///
+/// # Panics
+/// If `twiddles` or `scratch` is shorter than the pass needs (a plan built for another size).
+pub fn real_fft_post(out: &mut [Complex32], twiddles: &[Complex32], scratch: &mut [Complex32]) {
+    let Some(&first) = out.first() else { return };
+    let len = out.len();
+    if len == 1 {
+        return;
+    }
+    out[0] = Complex32::new(first.re + first.im, 0.0);
+    out[len - 1] = Complex32::new(first.re - first.im, 0.0);
+    let n_pairs = len / 2 - 1;
+    assert!(twiddles.len() >= n_pairs && scratch.len() >= n_pairs, "real_fft_post: plan for another size");
+    let (left, right) = out.split_at_mut(len / 2);
+    let left = &mut left[1..];
+    // The upper partners X[m − k], k = 1 … n_pairs, in forward order.
+    let upper = &mut right[len - len / 2 - 1 - n_pairs..len - len / 2 - 1];
+    let rev = &mut scratch[..n_pairs];
+    for (r, u) in rev.iter_mut().zip(upper.iter().rev()) {
+        *r = *u;
+    }
+    arch().dispatch(kernels::RealFftPairs {
+        a: complex_as_floats_mut(&mut left[..n_pairs]),
+        b: complex_as_floats_mut(rev),
+        tw: complex_as_floats(&twiddles[..n_pairs]),
+    });
+    for (u, r) in upper.iter_mut().zip(rev.iter().rev()) {
+        *u = *r;
+    }
+    if len % 2 == 1 {
+        out[len / 2].im = -out[len / 2].im;
+    }
+}
+
+/// Whether every value of `x` is finite (no NaN, no infinity); the whole slice is read at SIMD
+/// width (no early exit), for the checks that guard a stage against non-finite samples.
+pub fn all_finite(x: &[f32]) -> bool {
+    arch().dispatch(kernels::AllFinite(x))
+}
+
+/// `out[i] = x[i]·w[i]` over the shortest of the three lengths (a frame copied and windowed in
+/// one pass; bit-identical to copying it and [`mul_in_place`]).
+pub fn mul_into(x: &[f32], w: &[f32], out: &mut [f32]) {
+    let n = x.len().min(w.len()).min(out.len());
+    arch().dispatch(kernels::MulInto { x: &x[..n], w: &w[..n], out: &mut out[..n] })
 }
 
 /// Power spectrum `out[k] = re² + im²` over the shorter length.

@@ -18,6 +18,56 @@ pub fn mul_in_place(x: &mut [f32], w: &[f32]) {
     x.iter_mut().zip(w).for_each(|(x, w)| *x *= w);
 }
 
+/// The post-processing pass of an even-length real FFT (the reference for
+/// [`super::real_fft_post`]): `out[..m]` holds the complex FFT of length `m` of the real input
+/// read as `m` complex pairs, `out.len() == m + 1`, `twiddles[k − 1] = e^{−2πik/2m} / 2` for
+/// `k = 1 … ⌈m/2⌉ − 1`. The arithmetic, operation by operation, of realfft 3.5's
+/// `RealToComplexEven`, so the spectrum is bit-identical to realfft's.
+pub fn real_fft_post(out: &mut [Complex32], twiddles: &[Complex32]) {
+    let Some(&first) = out.first() else { return };
+    let last = out.len() - 1;
+    if last == 0 {
+        return;
+    }
+    out[0] = Complex32::new(first.re + first.im, 0.0);
+    out[last] = Complex32::new(first.re - first.im, 0.0);
+    let len = out.len();
+    let (left, right) = out.split_at_mut(len / 2);
+    let (left, right) = (&mut left[1..], &mut right[..len - len / 2 - 1]);
+    for ((tw, a), b) in twiddles.iter().zip(left.iter_mut()).zip(right.iter_mut().rev()) {
+        let (pa, pb) = post_pair(*a, *b, *tw);
+        (*a, *b) = (pa, pb);
+    }
+    if len % 2 == 1 {
+        out[len / 2].im = -out[len / 2].im;
+    }
+}
+
+/// One pair `(X[k], X[m − k])` of [`real_fft_post`].
+#[inline(always)]
+pub(super) fn post_pair(a: Complex32, b: Complex32, tw: Complex32) -> (Complex32, Complex32) {
+    let (s_re, s_im) = (a.re + b.re, a.im + b.im);
+    let (d_re, d_im) = (a.re - b.re, a.im - b.im);
+    let half_sum_re = 0.5 * s_re;
+    let half_diff_im = 0.5 * d_im;
+    let twiddled_re = s_im * tw.re + d_re * tw.im;
+    let twiddled_im = s_im * tw.im - d_re * tw.re;
+    (
+        Complex32::new(half_sum_re + twiddled_re, half_diff_im + twiddled_im),
+        Complex32::new(half_sum_re - twiddled_re, twiddled_im - half_diff_im),
+    )
+}
+
+/// Whether every `x[i]` is finite (no NaN, no infinity).
+pub fn all_finite(x: &[f32]) -> bool {
+    x.iter().all(|v| v.is_finite())
+}
+
+/// `out[i] = x[i]·w[i]` over the shortest length.
+pub fn mul_into(x: &[f32], w: &[f32], out: &mut [f32]) {
+    out.iter_mut().zip(x.iter().zip(w)).for_each(|(o, (x, w))| *o = x * w);
+}
+
 /// `out[i] = re² + im²`.
 pub fn power(c: &[Complex32], out: &mut [f32]) {
     out.iter_mut().zip(c).for_each(|(o, c)| *o = c.re * c.re + c.im * c.im);

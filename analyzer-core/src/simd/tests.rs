@@ -25,6 +25,20 @@ fn check_all_kernels<S: Simd>(simd: S, a: &[f32], b: &[f32]) {
     simd.vectorize(kernels::MulInPlace { x: &mut x1, w: b });
     scalar::mul_in_place(&mut x2, b);
     assert_eq!(x1, x2, "mul_in_place n={n}");
+    let (mut o1, mut o2) = (vec![f32::NAN; n], vec![f32::NAN; n]);
+    simd.vectorize(kernels::MulInto { x: a, w: b, out: &mut o1 });
+    scalar::mul_into(a, b, &mut o2);
+    assert_eq!(o1, o2, "mul_into n={n}");
+    assert_eq!(o1, x1, "mul_into is mul_in_place on a copy, n={n}");
+    assert_eq!(simd.vectorize(kernels::AllFinite(a)), scalar::all_finite(a), "all_finite n={n}");
+    // One non-finite value anywhere, in the SIMD body or the tail, is found.
+    for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY] {
+        for i in [0, n / 2, n.saturating_sub(1)].into_iter().filter(|&i| i < n) {
+            let mut c = a.to_vec();
+            c[i] = bad;
+            assert!(!simd.vectorize(kernels::AllFinite(&c)), "all_finite n={n} i={i} {bad}");
+        }
+    }
 
     let cplx: Vec<Complex32> = a.iter().zip(b).map(|(&re, &im)| Complex32::new(re, im)).collect();
     let z = complex_as_floats(&cplx);
@@ -134,6 +148,10 @@ proptest! {
         let mut x = a.clone();
         mul_in_place(&mut x, &b);
         prop_assert_eq!(&x[n..], &a[n..]);
+        let mut o = vec![f32::NAN; a.len() + 1];
+        mul_into(&a, &b, &mut o);
+        prop_assert_eq!(&o[..n], &x[..n]);
+        prop_assert!(o[n..].iter().all(|v| v.is_nan()));
         let mut out = vec![0.0; a.len()];
         hwr_diff(&a, &b, &mut out);
         prop_assert!(out[n..].iter().all(|&v| v == 0.0));
@@ -353,6 +371,29 @@ proptest! {
             prop_assert_eq!(out[r].to_bits(), dot(&x[start..start + w.len()], w).to_bits());
         }
         prop_assert!(out[rows.n_rows()..].iter().all(|v| v.is_nan()));
+    }
+}
+
+/// The dispatched real-FFT post-processing pass against the scalar reference, bit for bit, for
+/// every half length from 1 to 300 (odd and even, pair counts not a multiple of any width).
+#[test]
+fn real_fft_post_matches_scalar_bit_for_bit() {
+    let mut s = 0x9e37_79b9_u32;
+    let mut next = || {
+        s ^= s << 13;
+        s ^= s >> 17;
+        s ^= s << 5;
+        s as f32 / u32::MAX as f32 * 2.0 - 1.0
+    };
+    for m in 1..=300usize {
+        let z: Vec<Complex32> = (0..=m).map(|_| Complex32::new(next(), next())).collect();
+        let tw: Vec<Complex32> = (1..m.div_ceil(2)).map(|_| Complex32::new(next(), next())).collect();
+        let (mut got, mut want) = (z.clone(), z);
+        let mut scratch = vec![Complex32::new(f32::NAN, f32::NAN); tw.len()];
+        real_fft_post(&mut got, &tw, &mut scratch);
+        scalar::real_fft_post(&mut want, &tw);
+        let bits = |v: &[Complex32]| v.iter().map(|c| (c.re.to_bits(), c.im.to_bits())).collect::<Vec<_>>();
+        assert_eq!(bits(&got), bits(&want), "m {m}");
     }
 }
 

@@ -8,9 +8,11 @@
 //! `X[t, k] = Σ_{n=0}^{n_fft−1} w[n] · x[t·hop_length − pad + n] · e^{−2πi·k·n / n_fft}`,
 //! for `k = 0 … n_fft/2`.
 //!
-//! The FFT plan (realfft / rustfft, which chooses its own SIMD path at run time) is made once
-//! in [`Stft::new`]; buffers are allocated once per call, never per frame. An `Stft` is
-//! `Send + Sync` and can be shared by threads.
+//! The FFT plan is made once in [`Stft::new`]: for an even `n_fft`, a complex FFT of
+//! `n_fft / 2` points (rustfft, which chooses its own SIMD path at run time) on the frame read as
+//! complex pairs, then [`simd::real_fft_post`] (the same arithmetic as realfft, at SIMD width);
+//! for an odd `n_fft`, realfft. Buffers are allocated once per call, never per frame. An `Stft`
+//! is `Send + Sync` and can be shared by threads.
 //!
 //! # References
 //! - J. B. Allen, "Short term spectral analysis, synthesis, and modification by discrete
@@ -22,6 +24,7 @@ use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
+use rustfft::{Fft, FftPlanner};
 
 use super::Spectrogram;
 use super::window::{self, WindowType};
@@ -119,11 +122,63 @@ impl StftConfig {
     }
 }
 
+/// The real-input FFT of a frame.
+#[derive(Clone)]
+enum RealFft {
+    /// Even length `2m`: a complex FFT of `m` points and the post-processing pass.
+    Even {
+        half: Arc<dyn Fft<f32>>,
+        /// `e^{−2πik/2m} / 2` for `k = 1 … ⌈m/2⌉ − 1` (realfft's twiddles).
+        twiddles: Vec<Complex32>,
+    },
+    /// Odd length: realfft's transform.
+    Odd(Arc<dyn RealToComplex<f32>>),
+}
+
+impl RealFft {
+    fn new(n: usize) -> Self {
+        if n % 2 == 1 {
+            return Self::Odd(RealFftPlanner::<f32>::new().plan_fft_forward(n));
+        }
+        let m = n / 2;
+        let twiddles = (1..m.div_ceil(2))
+            .map(|k| {
+                let angle = -2.0 * std::f64::consts::PI / n as f64 * k as f64;
+                Complex32::new(angle.cos() as f32 * 0.5, angle.sin() as f32 * 0.5)
+            })
+            .collect();
+        Self::Even { half: FftPlanner::<f32>::new().plan_fft_forward(m), twiddles }
+    }
+
+    /// Scratch values [`RealFft::process`] needs.
+    fn scratch_len(&self) -> usize {
+        match self {
+            Self::Even { half, twiddles } => half.get_outofplace_scratch_len().max(twiddles.len()),
+            Self::Odd(fft) => fft.get_scratch_len(),
+        }
+    }
+
+    /// `frame` (length `n`, overwritten) into `spectrum` (`n / 2 + 1` bins).
+    fn process(&self, frame: &mut [f32], spectrum: &mut [Complex32], scratch: &mut [Complex32]) {
+        match self {
+            Self::Even { half, twiddles } => {
+                let m = frame.len() / 2;
+                half.process_outofplace_with_scratch(simd::floats_as_complex_mut(frame), &mut spectrum[..m], scratch);
+                simd::real_fft_post(spectrum, twiddles, scratch);
+            }
+            // The buffers come from the plan itself, so their lengths are always right.
+            Self::Odd(fft) => {
+                fft.process_with_scratch(frame, spectrum, scratch).expect("realfft buffers sized by the plan")
+            }
+        }
+    }
+}
+
 /// A planned STFT: FFT plan and window made once, reused for every signal.
 #[derive(Clone)]
 pub struct Stft {
     config: StftConfig,
-    fft: Arc<dyn RealToComplex<f32>>,
+    fft: RealFft,
     /// The window zero-padded (centred) to `n_fft`.
     window: Vec<f32>,
 }
@@ -148,7 +203,7 @@ impl Stft {
     /// [`AnalyzerError::InvalidParameter`] if the config does not validate.
     pub fn new(config: StftConfig) -> Result<Self> {
         config.validate()?;
-        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(config.n_fft);
+        let fft = RealFft::new(config.n_fft);
         let win_length = config.win_length.unwrap_or(config.n_fft);
         let mut window = vec![0.0; config.n_fft];
         let offset = (config.n_fft - win_length) / 2;
@@ -173,14 +228,29 @@ impl Stft {
 
     /// Input, output and scratch buffers sized for [`Stft::transform`].
     pub(crate) fn buffers(&self) -> (Vec<f32>, Vec<Complex32>, Vec<Complex32>) {
-        (self.fft.make_input_vec(), self.fft.make_output_vec(), self.fft.make_scratch_vec())
+        let zero = Complex32::new(0.0, 0.0);
+        (vec![0.0; self.config.n_fft], vec![zero; self.config.n_bins()], vec![zero; self.fft.scratch_len()])
     }
 
     /// Transforms one windowed frame (overwritten) into its `n_fft/2+1` bins, with buffers
     /// from [`Stft::buffers`].
     pub(crate) fn transform(&self, frame: &mut [f32], spectrum: &mut [Complex32], scratch: &mut [Complex32]) {
-        // The buffers come from the plan itself, so their lengths are always right.
-        self.fft.process_with_scratch(frame, spectrum, scratch).expect("realfft buffers sized by the plan");
+        self.fft.process(frame, spectrum, scratch);
+    }
+
+    /// Writes frame `t` of `y` (with padding) times the window into `out` (length `n_fft`): in
+    /// one pass for a frame inside the signal, the same values as [`Stft::fill_frame`] followed
+    /// by the window.
+    fn window_frame(&self, y: &[f32], t: usize, out: &mut [f32]) {
+        let n_fft = self.config.n_fft;
+        let pad = if self.config.center { n_fft / 2 } else { 0 };
+        let start = (t * self.config.hop_length) as isize - pad as isize;
+        if start >= 0 && start + n_fft as isize <= y.len() as isize {
+            simd::mul_into(&y[start as usize..start as usize + n_fft], &self.window, out);
+        } else {
+            self.fill_frame(y, t, out);
+            simd::mul_in_place(out, &self.window);
+        }
     }
 
     /// Copies frame `t` of `y` (with padding) into `out` (length `n_fft`).
@@ -215,8 +285,7 @@ impl Stft {
         }
         let mut work = self.work();
         for t in 0..n_frames {
-            self.fill_frame(y, t, &mut work.frame);
-            simd::mul_in_place(&mut work.frame, &self.window);
+            self.window_frame(y, t, &mut work.frame);
             self.transform(&mut work.frame, &mut work.spectrum, &mut work.scratch);
             f(t, &work.spectrum);
         }
@@ -241,8 +310,7 @@ impl Stft {
         let mut work = self.work();
         let mut windowed = vec![0.0f32; self.config.n_fft];
         for t in 0..n_frames {
-            self.fill_frame(y, t, &mut windowed);
-            simd::mul_in_place(&mut windowed, &self.window);
+            self.window_frame(y, t, &mut windowed);
             if t % stride != 0 {
                 f(t, &windowed, None);
                 continue;
@@ -355,6 +423,29 @@ pub(crate) mod tests {
         let short_window =
             StftConfig { win_length: Some(100), window: WindowType::Hamming, ..StftConfig::new(256, 64) };
         check_against_oracle(short_window, 1000);
+    }
+
+    /// The even-length transform (a half-length complex FFT and the SIMD post-processing pass)
+    /// gives realfft's spectrum bit for bit, at every length from 2 to 130 and the analysis sizes
+    /// (odd lengths use realfft itself).
+    #[test]
+    fn real_fft_is_bit_identical_to_realfft() {
+        let mut planner = RealFftPlanner::<f32>::new();
+        for n in (2..=130).chain([256, 512, 1000, 1024, 2048, 4096, 8192]) {
+            let ours = RealFft::new(n);
+            let theirs = planner.plan_fft_forward(n);
+            let zero = Complex32::new(0.0, 0.0);
+            let (mut got, mut want) = (vec![zero; n / 2 + 1], theirs.make_output_vec());
+            let mut scratch = vec![zero; ours.scratch_len()];
+            for seed in 0..3 {
+                let x = lcg_signal(n, n as u64 * 7 + seed);
+                let (mut a, mut b) = (x.clone(), x);
+                ours.process(&mut a, &mut got, &mut scratch);
+                theirs.process(&mut b, &mut want).unwrap();
+                let bits = |s: &[Complex32]| s.iter().map(|c| (c.re.to_bits(), c.im.to_bits())).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "n {n} seed {seed}");
+            }
+        }
     }
 
     #[test]

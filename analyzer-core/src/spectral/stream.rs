@@ -195,7 +195,8 @@ impl StftStream {
         let len = self.total as isize;
         if start >= self.buf_start as isize && start + n_fft as isize <= len {
             let a = start as usize - self.buf_start;
-            self.windowed.copy_from_slice(&self.buf[a..a + n_fft]);
+            // Copied and windowed in one pass.
+            simd::mul_into(&self.buf[a..a + n_fft], self.stft.window(), &mut self.windowed);
         } else {
             for i in 0..n_fft {
                 let idx = start + i as isize;
@@ -209,8 +210,8 @@ impl StftStream {
                 };
                 self.windowed[i] = v;
             }
+            simd::mul_in_place(&mut self.windowed, self.stft.window());
         }
-        simd::mul_in_place(&mut self.windowed, self.stft.window());
         if !t.is_multiple_of(stride.max(1)) {
             f(t, &self.windowed, None);
             return;

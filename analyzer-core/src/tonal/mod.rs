@@ -382,7 +382,7 @@ pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrame
     let mut acc = TonalAccumulator::new(sr, config)?;
     let stft = Stft::new(StftConfig::new(config.n_fft, config.hop_length))?;
     let clean;
-    let y = if y.iter().all(|v| v.is_finite()) {
+    let y = if crate::simd::all_finite(y) {
         y
     } else {
         clean = y.iter().map(|&v| if v.is_finite() { v } else { 0.0 }).collect::<Vec<f32>>();
