@@ -95,8 +95,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         f"analysed {c.get('analysed', 0)}, skipped {c.get('skipped', 0)} (carried over), "
         f"failed {c.get('failed', 0)}, kept {c.get('kept', 0)}, decoded {c.get('decoded', 0)}; "
         f"{audio_s / 3600:.2f} h of audio in {wall:.1f} s: {audio_s / wall if wall else 0:.1f}x realtime, "
-        f"{inputs / wall if wall else 0:.2f} files/s; decode {c.get('decode_ms', 0) / 1000:.1f} s, "
-        f"analysis {c.get('analysis_ms', 0) / 1000:.1f} s (summed over workers)",
+        f"{inputs / wall if wall else 0:.2f} files/s; decode {c.get('decode_us', 0) / 1e6:.1f} s, "
+        f"analysis {c.get('analysis_us', 0) / 1e6:.1f} s (summed over workers)",
         file=sys.stderr,
     )
     return _EXIT_PARTIAL_FAILURE if c.get("failed", 0) else 0

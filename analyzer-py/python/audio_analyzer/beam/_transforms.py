@@ -37,7 +37,9 @@ RECORD_SCHEMA: Tuple[Tuple[str, str, bool], ...] = tuple(tuple(c) for c in _core
 #: Column names in output order.
 FIELDS: Tuple[str, ...] = tuple(name for name, _, _ in RECORD_SCHEMA)
 _TYPES = {name: typ for name, typ, _ in RECORD_SCHEMA}
-_MS_PER_S = 1000.0
+#: The timing counters count microseconds: an analysis of a short file takes well under a
+#: millisecond, and whole milliseconds rounded per file summed to 0.
+_US_PER_S = 1_000_000.0
 
 _log = logging.getLogger(__name__)
 
@@ -110,9 +112,9 @@ class _AnalyzeFn(beam.DoFn):
         self.decoded = Metrics.counter(m, "decoded")
         self.duplicate_ids = Metrics.counter(m, "duplicate_ids")
         self.audio_ms = Metrics.counter(m, "audio_ms")
-        self.read_ms = Metrics.counter(m, "read_ms")
-        self.decode_ms = Metrics.counter(m, "decode_ms")
-        self.analysis_ms = Metrics.counter(m, "analysis_ms")
+        self.read_us = Metrics.counter(m, "read_us")
+        self.decode_us = Metrics.counter(m, "decode_us")
+        self.analysis_us = Metrics.counter(m, "analysis_us")
         self.bytes_read = Metrics.counter(m, "bytes_read")
 
     def _dead(self, id_: str, uri: str, kind: str, message: str) -> TaggedOutput:
@@ -144,7 +146,7 @@ class _AnalyzeFn(beam.DoFn):
             yield self._dead(id_, uri, _read_error_kind(e), str(e))
             yield from self._keep_previous(previous)
             return
-        self.read_ms.inc(round((time.perf_counter() - started) * _MS_PER_S))
+        self.read_us.inc(round((time.perf_counter() - started) * _US_PER_S))
         self.bytes_read.inc(len(data))
         content_hash = None
         if previous and not self.force:
@@ -169,8 +171,8 @@ class _AnalyzeFn(beam.DoFn):
         record = out["record"]
         self.analysed.inc()
         self.audio_ms.inc(int(record["duration_ms"]))
-        self.decode_ms.inc(round(out["decode_seconds"] * _MS_PER_S))
-        self.analysis_ms.inc(round(out["analysis_seconds"] * _MS_PER_S))
+        self.decode_us.inc(round(out["decode_seconds"] * _US_PER_S))
+        self.analysis_us.inc(round(out["analysis_seconds"] * _US_PER_S))
         yield record
 
     def _keep_previous(self, previous: List[Record]) -> Iterator[Record]:
