@@ -768,15 +768,8 @@ mod tests {
     fn max_filter_matches_the_windowed_maximum() {
         // The shifted-slice passes against the plain maximum over each clipped window, on odd
         // lengths and widths up to past the row.
-        let mut state = 0x2545_f491_u32;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as f32 / u32::MAX as f32 * 10.0 - 5.0
-        };
         for n in [0usize, 1, 2, 3, 7, 16, 33, 151] {
-            let row: Vec<f32> = (0..n).map(|_| next()).collect();
+            let row = crate::spectral::stft::tests::lcg_signal(n, n as u64 + 1);
             for w in 0..=5 {
                 let mut got = vec![f32::NAN; n];
                 max_filter(&row, w, &mut got);

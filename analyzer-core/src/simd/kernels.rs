@@ -1,6 +1,7 @@
 //! The pulp kernels, generic over the SIMD backend. See the module docs of [`super`].
 
 use pulp::{Simd, WithSimd, as_arrays};
+use realfft::num_complex::Complex32;
 
 pub(super) struct Dot<'a> {
     pub a: &'a [f32],
@@ -61,27 +62,34 @@ impl WithSimd for SparseDots<'_> {
     }
 }
 
+/// `Σ f(x[i])` with four accumulators, the shared body of [`Sum`] and [`AllFinite`]. `f` must
+/// map 0 to 0: the tail is read with zeros in the lanes past the end.
+#[inline(always)]
+fn sum_map<S: Simd>(simd: S, x: &[f32], f: impl Fn(S::f32s) -> S::f32s) -> f32 {
+    let (v, t) = S::as_simd_f32s(x);
+    let (v4, v1) = as_arrays::<4, _>(v);
+    let z = simd.splat_f32s(0.0);
+    let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
+    for [x0, x1, x2, x3] in v4 {
+        c0 = simd.add_f32s(c0, f(*x0));
+        c1 = simd.add_f32s(c1, f(*x1));
+        c2 = simd.add_f32s(c2, f(*x2));
+        c3 = simd.add_f32s(c3, f(*x3));
+    }
+    for x in v1 {
+        c0 = simd.add_f32s(c0, f(*x));
+    }
+    c1 = simd.add_f32s(c1, f(simd.partial_load_f32s(t)));
+    simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
+}
+
 pub(super) struct Sum<'a>(pub &'a [f32]);
 
 impl WithSimd for Sum<'_> {
     type Output = f32;
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> f32 {
-        let (v, t) = S::as_simd_f32s(self.0);
-        let (v4, v1) = as_arrays::<4, _>(v);
-        let z = simd.splat_f32s(0.0);
-        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
-        for [x0, x1, x2, x3] in v4 {
-            c0 = simd.add_f32s(c0, *x0);
-            c1 = simd.add_f32s(c1, *x1);
-            c2 = simd.add_f32s(c2, *x2);
-            c3 = simd.add_f32s(c3, *x3);
-        }
-        for x in v1 {
-            c0 = simd.add_f32s(c0, *x);
-        }
-        c1 = simd.add_f32s(c1, simd.partial_load_f32s(t));
-        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3)))
+        sum_map(simd, self.0, |v| v)
     }
 }
 
@@ -113,22 +121,7 @@ impl WithSimd for AllFinite<'_> {
     type Output = bool;
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> bool {
-        let (v, t) = S::as_simd_f32s(self.0);
-        let (v4, v1) = as_arrays::<4, _>(v);
-        let z = simd.splat_f32s(0.0);
-        let (mut c0, mut c1, mut c2, mut c3) = (z, z, z, z);
-        for [x0, x1, x2, x3] in v4 {
-            c0 = simd.add_f32s(c0, simd.sub_f32s(*x0, *x0));
-            c1 = simd.add_f32s(c1, simd.sub_f32s(*x1, *x1));
-            c2 = simd.add_f32s(c2, simd.sub_f32s(*x2, *x2));
-            c3 = simd.add_f32s(c3, simd.sub_f32s(*x3, *x3));
-        }
-        for x in v1 {
-            c0 = simd.add_f32s(c0, simd.sub_f32s(*x, *x));
-        }
-        let tail = simd.partial_load_f32s(t);
-        c1 = simd.add_f32s(c1, simd.sub_f32s(tail, tail));
-        simd.reduce_sum_f32s(simd.add_f32s(simd.add_f32s(c0, c1), simd.add_f32s(c2, c3))) == 0.0
+        sum_map(simd, self.0, |v| simd.sub_f32s(v, v)) == 0.0
     }
 }
 
@@ -156,7 +149,8 @@ impl WithSimd for MulInto<'_> {
 
 /// The pairs of [`super::real_fft_post`] with the upper half already reversed: `a[k]`, `b[k]`,
 /// `tw[k]` interleaved `(re, im)`, all the same length. Written as a plain loop over forward
-/// slices (like [`PowerSpec`]): inside `with_simd` LLVM vectorises it with the backend's
+/// slices (like [`PowerSpec`]) around the scalar reference's own pair arithmetic
+/// ([`super::scalar::post_pair`]): inside `with_simd` LLVM vectorises it with the backend's
 /// features, and with no fused multiply-add it computes what the scalar reference does.
 pub(super) struct RealFftPairs<'a> {
     pub a: &'a mut [f32],
@@ -170,16 +164,12 @@ impl WithSimd for RealFftPairs<'_> {
     fn with_simd<S: Simd>(self, _simd: S) {
         let pairs = self.a.chunks_exact_mut(2).zip(self.b.chunks_exact_mut(2)).zip(self.tw.chunks_exact(2));
         for ((a, b), tw) in pairs {
-            let (s_re, s_im) = (a[0] + b[0], a[1] + b[1]);
-            let (d_re, d_im) = (a[0] - b[0], a[1] - b[1]);
-            let half_sum_re = 0.5 * s_re;
-            let half_diff_im = 0.5 * d_im;
-            let twiddled_re = s_im * tw[0] + d_re * tw[1];
-            let twiddled_im = s_im * tw[1] - d_re * tw[0];
-            a[0] = half_sum_re + twiddled_re;
-            a[1] = half_diff_im + twiddled_im;
-            b[0] = half_sum_re - twiddled_re;
-            b[1] = twiddled_im - half_diff_im;
+            let (pa, pb) = super::scalar::post_pair(
+                Complex32::new(a[0], a[1]),
+                Complex32::new(b[0], b[1]),
+                Complex32::new(tw[0], tw[1]),
+            );
+            (a[0], a[1], b[0], b[1]) = (pa.re, pa.im, pb.re, pb.im);
         }
     }
 }

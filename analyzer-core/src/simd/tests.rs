@@ -158,15 +158,21 @@ proptest! {
     }
 }
 
-#[test]
-fn every_length_up_to_300_on_every_backend() {
-    let mut s = 0x1234_5678u32;
-    let mut next = || {
+/// Xorshift32 values in [−1, 1] from `seed` (non-zero): deterministic inputs for the
+/// every-length tests.
+fn uniform(seed: u32) -> impl FnMut() -> f32 {
+    let mut s = seed;
+    move || {
         s ^= s << 13;
         s ^= s >> 17;
         s ^= s << 5;
         s as f32 / u32::MAX as f32 * 2.0 - 1.0
-    };
+    }
+}
+
+#[test]
+fn every_length_up_to_300_on_every_backend() {
+    let mut next = uniform(0x1234_5678);
     for n in 0..=300 {
         let a: Vec<f32> = (0..n).map(|_| next()).collect();
         let b: Vec<f32> = (0..n).map(|_| next()).collect();
@@ -378,13 +384,7 @@ proptest! {
 /// every half length from 1 to 300 (odd and even, pair counts not a multiple of any width).
 #[test]
 fn real_fft_post_matches_scalar_bit_for_bit() {
-    let mut s = 0x9e37_79b9_u32;
-    let mut next = || {
-        s ^= s << 13;
-        s ^= s >> 17;
-        s ^= s << 5;
-        s as f32 / u32::MAX as f32 * 2.0 - 1.0
-    };
+    let mut next = uniform(0x9e37_79b9);
     for m in 1..=300usize {
         let z: Vec<Complex32> = (0..=m).map(|_| Complex32::new(next(), next())).collect();
         let tw: Vec<Complex32> = (1..m.div_ceil(2)).map(|_| Complex32::new(next(), next())).collect();
