@@ -2,7 +2,12 @@
 //!
 //! Two methods, both band-limited windowed-sinc designs with a Blackman-Harris window:
 //! - [`ResampleQuality::Fast`] (default): rubato's synchronous FFT resampler, which convolves
-//!   with the sinc filter in the frequency domain (overlap-add). Exact rational ratio.
+//!   with the sinc filter in the frequency domain (overlap-add). Exact rational ratio. Its FFT
+//!   blocks are multiples of `sr / gcd(sr_in, sr_out)` frames on each side, which is small for
+//!   the usual rates (2 frames from 44.1 kHz to 22.05 kHz, 320 from 48 kHz, 5,120 from
+//!   768 kHz) but the whole rate for an odd one (a 96,001 Hz file, or a header claiming
+//!   589,937 Hz: an FFT of 1.2 M points, 0.27 s and 75 MB to plan before the first sample). Past
+//!   [`MAX_FFT_BLOCK_FRAMES`] on either side, `Fast` uses the `High` interpolator instead.
 //! - [`ResampleQuality::High`]: rubato's asynchronous sinc interpolator, 256 taps, 128×
 //!   oversampled filter table with cubic interpolation between table entries.
 //!
@@ -29,6 +34,36 @@ const CHUNK_FRAMES: usize = 1024;
 const HQ_SINC_LEN: usize = 256;
 /// Filter-table oversampling of [`ResampleQuality::High`].
 const HQ_OVERSAMPLING: usize = 128;
+/// Largest minimal FFT block, `sr / gcd(sr_in, sr_out)` frames on either side, for which
+/// [`ResampleQuality::Fast`] uses the FFT resampler; beyond it, the sinc interpolator of
+/// [`ResampleQuality::High`] (see the module docs). Every standard rate from 8 kHz to 768 kHz
+/// to or from 22,050, 44,100 or 48,000 Hz stays at or below 5,120. The FFT plan grows with
+/// the block (measured through `decode-bench` on 1 s files to 22,050 Hz: 96,001 Hz 0.03 s and
+/// 14 MB in all, 589,937 Hz 0.27 s and 75 MB, against 0.02 s and 10 MB through the
+/// interpolator), while the interpolator costs more per sample than the FFT at ordinary rates
+/// (30 s at 44,056 Hz: 0.14 s against 0.06 s); 2¹⁵ keeps the plan to about 10 ms.
+pub const MAX_FFT_BLOCK_FRAMES: u32 = 32_768;
+
+/// Greatest common divisor (Euclid).
+fn gcd(mut a: u32, mut b: u32) -> u32 {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+/// The method [`StreamResampler::new`] uses for `quality` between these rates:
+/// [`ResampleQuality::Fast`] becomes [`ResampleQuality::High`] when its FFT blocks would exceed
+/// [`MAX_FFT_BLOCK_FRAMES`]. Rates must be > 0.
+pub fn effective_quality(sr_in: u32, sr_out: u32, quality: ResampleQuality) -> ResampleQuality {
+    let g = gcd(sr_in, sr_out).max(1);
+    match quality {
+        ResampleQuality::Fast if sr_in / g > MAX_FFT_BLOCK_FRAMES || sr_out / g > MAX_FFT_BLOCK_FRAMES => {
+            ResampleQuality::High
+        }
+        q => q,
+    }
+}
 
 /// The resampling method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -82,7 +117,7 @@ impl StreamResampler {
         let err = |e: rubato::ResamplerConstructionError| {
             AnalyzerError::invalid("sr", format!("cannot resample {sr_in} -> {sr_out} Hz: {e}"))
         };
-        let (rs, to_trim): (Box<dyn Resampler<f32>>, usize) = match quality {
+        let (rs, to_trim): (Box<dyn Resampler<f32>>, usize) = match effective_quality(sr_in, sr_out, quality) {
             ResampleQuality::Fast => {
                 let rs =
                     Fft::<f32>::new(sr_in as usize, sr_out as usize, CHUNK_FRAMES, 1, FixedSync::Input).map_err(err)?;
@@ -292,6 +327,34 @@ mod tests {
             assert_eq!(a.len(), b.len());
             let d = a.iter().zip(&b).map(|(p, q)| (p - q).abs()).fold(0.0, f32::max);
             assert!(d < 1e-5, "{q:?}: chunking changed output by {d}");
+        }
+    }
+
+    #[test]
+    fn odd_rates_fall_back_to_the_interpolator_and_keep_length_gain_and_delay() {
+        // Standard rates keep the FFT path, to and from the usual analysis rates.
+        for fs in [
+            8000u32, 11025, 16000, 24000, 32000, 37800, 44100, 48000, 88200, 96000, 176400, 192000, 352800, 384000,
+            705600, 768000,
+        ] {
+            for out in [22050u32, 44100, 48000] {
+                assert_eq!(effective_quality(fs, out, ResampleQuality::Fast), ResampleQuality::Fast, "{fs} -> {out}");
+            }
+        }
+        assert_eq!(gcd(44100, 22050), 22050);
+        assert_eq!(gcd(48000, 22050), 150);
+        // Rates whose exact ratio needs blocks of thousands of frames fall back, on either side.
+        for (fs, out) in [(96001u32, 22050u32), (589_937, 22050), (44100, 22051), (22050, 44101)] {
+            assert_eq!(effective_quality(fs, out, ResampleQuality::Fast), ResampleQuality::High, "{fs} -> {out}");
+            assert_eq!(effective_quality(fs, out, ResampleQuality::High), ResampleQuality::High);
+            let n = fs as usize / 2 + 333;
+            let y = resample(&sine(440.0, fs as f64, n), fs, out, 4000, ResampleQuality::Fast);
+            let want = (n as f64 * out as f64 / fs as f64).round() as i64;
+            assert!((y.len() as i64 - want).abs() <= 1, "{fs} -> {out}: len {} want {want}", y.len());
+            let (amp, phase) = fit_sine(&y, 440.0, out as f64, 1500);
+            let delay = -phase / (2.0 * PI * 440.0 / out as f64);
+            assert!((amp - 1.0).abs() < 2e-3, "{fs} -> {out}: gain {amp}");
+            assert!(delay.abs() < 0.6, "{fs} -> {out}: residual delay {delay} samples");
         }
     }
 
