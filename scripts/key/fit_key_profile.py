@@ -76,8 +76,9 @@ def rotations(v):
     return np.stack([np.roll(v, -t) for t in range(12)])
 
 
-def load(manifest, dump):
-    """Tracks with a key label and dumped frames: (set name, (tonic, mode), 12 x 12 features)."""
+def load_with_frames(manifest, dump):
+    """Tracks with a key label and dumped frames: (set name, (tonic, mode), 12 x 12 features,
+    number of frames, id)."""
     name = os.path.basename(os.path.dirname(os.path.abspath(manifest)))
     out = []
     for line in open(manifest):
@@ -92,8 +93,13 @@ def load(manifest, dump):
         if not ok.any():
             continue
         g = (a[ok, 1:13] * w[ok, None]).sum(0) / w[ok].sum()
-        out.append((name, gt, zscore(rotations(g))))
+        out.append((name, gt, zscore(rotations(g)), len(a), row["id"]))
     return out
+
+
+def load(manifest, dump):
+    """Tracks with a key label and dumped frames: (set name, (tonic, mode), 12 x 12 features)."""
+    return [t[:3] for t in load_with_frames(manifest, dump)]
 
 
 def key_index(gt):
