@@ -41,7 +41,8 @@ const HQ_OVERSAMPLING: usize = 128;
 /// the block (measured through `decode-bench` on 1 s files to 22,050 Hz: 96,001 Hz 0.03 s and
 /// 14 MB in all, 589,937 Hz 0.27 s and 75 MB, against 0.02 s and 10 MB through the
 /// interpolator), while the interpolator costs more per sample than the FFT at ordinary rates
-/// (30 s at 44,056 Hz: 0.14 s against 0.06 s); 2¹⁵ keeps the plan to about 10 ms.
+/// (30 s at 44,056 Hz, block 22,028: 0.14 s through the interpolator with a limit of 8,192,
+/// 0.06–0.08 s through the FFT); 2¹⁵ keeps such rates on the FFT and the plan to about 10 ms.
 pub const MAX_FFT_BLOCK_FRAMES: u32 = 32_768;
 
 /// Greatest common divisor (Euclid).
