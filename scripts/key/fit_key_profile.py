@@ -106,6 +106,23 @@ def key_index(gt):
     return gt[1] * 12 + gt[0]  # minor 0..11, major 12..23
 
 
+def sample_weights(tracks, w_giantsteps):
+    """Each GiantSteps track counts `w_giantsteps` times (recognised by its set name)."""
+    return np.array([w_giantsteps if "giantsteps" in t[0] else 1.0 for t in tracks])
+
+
+def weighted_nll(s, y, sw):
+    """The weighted negative log-likelihood of the labels `y` under softmax(`s`) over the 24
+    keys, and its gradient with respect to `s`, shaped (tracks, mode, tonic)."""
+    s = s - s.max(1, keepdims=True)
+    p = np.exp(s)
+    p /= p.sum(1, keepdims=True)
+    val = -(sw * np.log(p[np.arange(len(y)), y] + 1e-12)).sum()
+    g = p.copy()
+    g[np.arange(len(y)), y] -= 1
+    return val, (g * sw[:, None]).reshape(len(y), 2, 12)
+
+
 class Model:
     def __init__(self, lam, lam_prior, w_giantsteps):
         self.lam, self.lam_prior, self.w_gs = lam, lam_prior, w_giantsteps
@@ -118,18 +135,12 @@ class Model:
     def fit(self, tracks):
         x = np.stack([t[2] for t in tracks])
         y = np.array([key_index(t[1]) for t in tracks])
-        sw = np.array([self.w_gs if "giantsteps" in t[0] else 1.0 for t in tracks])
+        sw = sample_weights(tracks, self.w_gs)
         w0 = np.concatenate([zscore(BGATE_MINOR), zscore(BGATE_MAJOR)]) * self.lam_prior / 12
 
         def loss(th):
-            s = self.scores(th, x)
-            s = s - s.max(1, keepdims=True)
-            p = np.exp(s)
-            p /= p.sum(1, keepdims=True)
-            val = -(sw * np.log(p[np.arange(len(y)), y] + 1e-12)).sum() + self.lam * ((th[:24] - w0) ** 2).sum()
-            g = p.copy()
-            g[np.arange(len(y)), y] -= 1
-            g = (g * sw[:, None]).reshape(len(y), 2, 12)
+            val, g = weighted_nll(self.scores(th, x), y, sw)
+            val += self.lam * ((th[:24] - w0) ** 2).sum()
             grad_w = np.einsum("nmt,ntj->mj", g, x).ravel() + 2 * self.lam * (th[:24] - w0)
             return val, np.concatenate([grad_w, [g[:, 1, :].sum()]])
 

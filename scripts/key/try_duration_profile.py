@@ -62,19 +62,13 @@ def fit_slope(full_model, data, d_ref, lam1, w_gs):
     x = np.stack([t[2] for t in data])
     y = np.array([fk.key_index(t[1]) for t in data])
     u = u_of(np.array([t[3] for t in data]), d_ref)
-    sw = np.array([w_gs if t[0] == "giantsteps" else 1.0 for t in data])
+    sw = fk.sample_weights(data, w_gs)
     w0, c0 = full_model.th[:24].reshape(2, 12), full_model.th[24]
 
     def loss(th):
         w1, c1 = th[:24].reshape(2, 12), th[24]
-        s = scores(x, u, w0, c0, w1, c1)
-        s = s - s.max(1, keepdims=True)
-        p = np.exp(s)
-        p /= p.sum(1, keepdims=True)
-        val = -(sw * np.log(p[np.arange(len(y)), y] + 1e-12)).sum() + lam1 * (w1 ** 2).sum()
-        g = p.copy()
-        g[np.arange(len(y)), y] -= 1
-        g = (g * sw[:, None]).reshape(len(y), 2, 12)
+        val, g = fk.weighted_nll(scores(x, u, w0, c0, w1, c1), y, sw)
+        val += lam1 * (w1 ** 2).sum()
         grad_w = np.einsum("n,nmt,ntj->mj", u, g, x) + 2 * lam1 * w1
         return val, np.concatenate([grad_w.ravel(), [(u * g[:, 1, :].sum(1)).sum()]])
 
