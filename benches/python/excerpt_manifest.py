@@ -2,7 +2,7 @@
 """Writes short excerpts of an evaluation set: every track cut with `sox ... trim START SECONDS`
 (22050 Hz mono WAV) and a manifest keeping the track's tempo, tempo_alt, key and genre labels
 (the excerpt is labelled with the song's main key and tempo; beats dropped). Tracks shorter than
-START + SECONDS are skipped. Opt-in; needs sox. Used for the short-clip rows of the README
+START + SECONDS are skipped. Opt-in; needs sox. Used for the short-clip tables of docs/ACCURACY.md
 (tempo and key on 2-6 s excerpts) and by the duration-dependent key experiment
 (`scripts/key/try_duration_profile.py`).
 

@@ -22,7 +22,7 @@ dumped into `--full-dump`:
     python3 scripts/key/try_duration_profile.py --sets /tmp/pop909_ext/manifest.jsonl:/tmp/short_ext:/tmp/kd_extshort \
         ../shared/evaldata/giantsteps_dev/manifest.jsonl:/tmp/short_gs:/tmp/kd_gsshort --full-dump /tmp/kdump
 
-Result (2026-12-07): see the README (Key on short clips). Needs numpy and scipy.
+Result (2026-12-07): see docs/ACCURACY.md (Key on short clips). Needs numpy and scipy.
 """
 import argparse
 import os

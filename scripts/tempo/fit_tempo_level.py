@@ -29,7 +29,7 @@ model and the metrical grouping `g`):
         --test dev.jsonl dev0.9.jsonl dev1.1.jsonl --lam 0.001 --splits 2
 
 ext.jsonl: 414 POP909 songs not in the development manifest, rendered with the development
-split's render_pop909.py (see the README); ext0.9/ext1.1: the same renders time-stretched by
+split's render_pop909.py (see docs/ACCURACY.md, Key); ext0.9/ext1.1: the same renders time-stretched by
 `sox IN -r 22050 -c 1 OUT tempo 0.9` (and 1.1), tempi scaled, so that the learned tempo prior
 is not POP909's tempo distribution alone; gs.jsonl: the 46 GiantSteps tracks, 44 with a weak
 label, weighted 15 (5 against each rendering). Folds group the variants of a song.
