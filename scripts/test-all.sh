@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, Rust (unit, integration, doc) and Python.
+# Runs every test of the project: formatting, lints, Rust (unit, integration, doc) and Python.
 # Works on a fresh machine with only Rust and Python 3.9+: it creates its own venv under
 # .venv-test and installs maturin, numpy, pytest, pandas, pyarrow, matplotlib and apache-beam
 # (for the Beam transform's tests) from PyPI.
@@ -12,6 +12,13 @@ if cargo fmt --version >/dev/null 2>&1; then
   cargo fmt --all -- --check
 else
   echo "rustfmt not installed; skipping the format check"
+fi
+
+echo "== cargo clippy (every warning is an error)"
+if cargo clippy --version >/dev/null 2>&1; then
+  cargo clippy --workspace --all-targets --release -- -D warnings
+else
+  echo "clippy not installed; skipping the lint"
 fi
 
 echo "== cargo test (release: the DSP tests run on real-length signals)"

@@ -170,10 +170,10 @@ fn process_unguarded(
     drop(permit);
     match result {
         Ok(a) => {
-            if let (Some(dir), Some(doc)) = (&opts.analysis_dir, &a.audio_analysis) {
-                if let Err(e) = track::write_analysis(dir, &a.record.id, &a.record.content_hash, doc) {
-                    return Outcome::Failed(error_row(input, &e));
-                }
+            if let (Some(dir), Some(doc)) = (&opts.analysis_dir, &a.audio_analysis)
+                && let Err(e) = track::write_analysis(dir, &a.record.id, &a.record.content_hash, doc)
+            {
+                return Outcome::Failed(error_row(input, &e));
             }
             let audio_s = a.record.duration_ms as f64 / MS_PER_S;
             Outcome::Analysed { record: a.record, warnings: a.warnings, audio_s }
@@ -408,12 +408,12 @@ pub fn run(
             writer.write(prev.clone())?;
         }
     }
-    if opts.prune_missing {
-        if let Some(all) = &mut writer.all {
-            let removed = all.retain(|r| input_ids.contains(r.id.as_str()));
-            writer.summary.pruned += removed;
-            writer.dirty |= removed > 0;
-        }
+    if opts.prune_missing
+        && let Some(all) = &mut writer.all
+    {
+        let removed = all.retain(|r| input_ids.contains(r.id.as_str()));
+        writer.summary.pruned += removed;
+        writer.dirty |= removed > 0;
     }
     writer.summary.decoded = decoded.load(Ordering::Relaxed);
     writer.summary.records = match &writer.all {

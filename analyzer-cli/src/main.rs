@@ -217,11 +217,11 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    if let Some(dir) = &args.analysis {
-        if let Err(e) = std::fs::create_dir_all(dir) {
-            eprintln!("fatal: cannot create {}: {e}", dir.display());
-            return ExitCode::from(EXIT_FATAL);
-        }
+    if let Some(dir) = &args.analysis
+        && let Err(e) = std::fs::create_dir_all(dir)
+    {
+        eprintln!("fatal: cannot create {}: {e}", dir.display());
+        return ExitCode::from(EXIT_FATAL);
     }
     let opts = BatchOptions {
         track,

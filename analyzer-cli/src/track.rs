@@ -220,6 +220,41 @@ fn io_error(path: &Path, source: std::io::Error) -> AnalyzerError {
     AnalyzerError::Io { path: Some(path.to_path_buf()), source }
 }
 
+/// Characters kept as they are in `--analysis` file names; others become `_`.
+fn is_safe_file_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
+}
+
+/// Length of the content-hash suffix that keeps rewritten file names unique.
+const NAME_HASH_CHARS: usize = 12;
+
+/// The file name of a track's `audio-analysis` document: the id when it is a safe file name,
+/// otherwise the id with unsafe characters and leading dots replaced (no hidden files, no `..`)
+/// plus a short content hash (so that `a/b` and `a_b` do not collide).
+pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
+    let mut safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
+    if safe == id && !id.is_empty() && !id.starts_with('.') {
+        format!("{id}.json")
+    } else {
+        let dots = safe.len() - safe.trim_start_matches('.').len();
+        safe.replace_range(..dots, &"_".repeat(dots));
+        format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
+    }
+}
+
+/// Writes `doc` as `dir/<name>.json` atomically (temporary file, then rename).
+///
+/// # Errors
+/// [`AnalyzerError::Io`] when the directory or file cannot be written.
+pub fn write_analysis(dir: &Path, id: &str, content_hash: &str, doc: &AudioAnalysis) -> Result<(), AnalyzerError> {
+    let path = dir.join(analysis_file_name(id, content_hash));
+    let tmp = path.with_extension("json.tmp");
+    let json =
+        serde_json::to_vec(doc).map_err(|e| AnalyzerError::Internal(format!("serializing the analysis: {e}")))?;
+    std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
+    std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,39 +317,4 @@ mod tests {
         let bad = TrackOptions { in_memory_limit_bytes: 0, ..TrackOptions::default() };
         assert_eq!(analyze_track(&input("formats/s16.wav"), &bad).unwrap_err().kind().as_str(), "invalid_parameter");
     }
-}
-
-/// Characters kept as they are in `--analysis` file names; others become `_`.
-fn is_safe_file_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')
-}
-
-/// Length of the content-hash suffix that keeps rewritten file names unique.
-const NAME_HASH_CHARS: usize = 12;
-
-/// The file name of a track's `audio-analysis` document: the id when it is a safe file name,
-/// otherwise the id with unsafe characters and leading dots replaced (no hidden files, no `..`)
-/// plus a short content hash (so that `a/b` and `a_b` do not collide).
-pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
-    let mut safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
-    if safe == id && !id.is_empty() && !id.starts_with('.') {
-        format!("{id}.json")
-    } else {
-        let dots = safe.len() - safe.trim_start_matches('.').len();
-        safe.replace_range(..dots, &"_".repeat(dots));
-        format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
-    }
-}
-
-/// Writes `doc` as `dir/<name>.json` atomically (temporary file, then rename).
-///
-/// # Errors
-/// [`AnalyzerError::Io`] when the directory or file cannot be written.
-pub fn write_analysis(dir: &Path, id: &str, content_hash: &str, doc: &AudioAnalysis) -> Result<(), AnalyzerError> {
-    let path = dir.join(analysis_file_name(id, content_hash));
-    let tmp = path.with_extension("json.tmp");
-    let json =
-        serde_json::to_vec(doc).map_err(|e| AnalyzerError::Internal(format!("serializing the analysis: {e}")))?;
-    std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
 }

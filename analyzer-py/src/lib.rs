@@ -135,10 +135,10 @@ fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     if let Ok(p) = obj.extract::<PathBuf>() {
         return Ok(Source::Path(p));
     }
-    if let Ok(v) = obj.extract::<Vec<u8>>() {
-        if !obj.is_instance_of::<pyo3::types::PyList>() {
-            return Ok(Source::Bytes(v, None));
-        }
+    if let Ok(v) = obj.extract::<Vec<u8>>()
+        && !obj.is_instance_of::<pyo3::types::PyList>()
+    {
+        return Ok(Source::Bytes(v, None));
     }
     if obj.hasattr("read")? {
         let data = obj.call_method0("read")?;
@@ -301,10 +301,8 @@ fn run_analysis_with(analyzer: &Analyzer, src: &AnalysisSource) -> Result<TrackA
 fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool, limits: Limits) -> AnalysisConfig {
     let mut cfg = AnalysisConfig::default().with_timeline(timeline);
     limits.apply(&mut cfg.load);
-    if !samples {
-        if let Some(sr) = sr {
-            cfg.load.sr = Some(sr);
-        }
+    if !samples && let Some(sr) = sr {
+        cfg.load.sr = Some(sr);
     }
     cfg
 }

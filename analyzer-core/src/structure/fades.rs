@@ -53,7 +53,7 @@ impl FadeConfig {
 pub fn fades(features: &FrameFeatures, duration: f64, config: &FadeConfig) -> Result<(f64, f64)> {
     config.validate()?;
     let n = features.len();
-    if n == 0 || !(duration > 0.0) {
+    if n == 0 || duration.is_nan() || duration <= 0.0 {
         return Ok((0.0, duration.max(0.0)));
     }
     let half = ((config.smoothing_seconds * features.frame_rate as f64 / 2.0).round() as usize).max(1);

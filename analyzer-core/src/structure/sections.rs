@@ -195,7 +195,7 @@ pub fn section_boundaries(
     config: &SectionConfig,
 ) -> Result<Vec<(f64, f32)>> {
     config.validate()?;
-    if features.is_empty() || !(duration > 0.0) {
+    if features.is_empty() || duration.is_nan() || duration <= 0.0 {
         return Ok(vec![(0.0, 1.0)]);
     }
     // 1. Blocks.
@@ -349,7 +349,7 @@ fn snap_to_gaps(mut bounds: Vec<(f64, f32)>, gaps: &[(f64, f64)], duration: f64,
 /// before and after (silence at the start or end is a fade, not a section).
 fn silent_gaps(features: &FrameFeatures, config: &SectionConfig) -> Vec<(f64, f64)> {
     let rate = f64::from(features.frame_rate);
-    if !(rate > 0.0) {
+    if rate.is_nan() || rate <= 0.0 {
         return Vec::new();
     }
     let levels = &features.loudness_db;
@@ -390,6 +390,9 @@ fn column_stats(rows: &[[f32; N_DIMS]]) -> ([f32; N_DIMS], [f32; N_DIMS]) {
     (mean, var.map(f32::sqrt))
 }
 
+/// The key of a section from its start and end (seconds) and its frames' features.
+pub type SectionKeyFn<'a> = dyn Fn(f64, f64, &[[f32; N_DIMS]]) -> SectionKey + 'a;
+
 /// Builds the sections of a track of `duration` seconds.
 ///
 /// # Errors
@@ -399,10 +402,10 @@ pub fn sections(
     rhythm: &SectionRhythm<'_>,
     duration: f64,
     config: &SectionConfig,
-    key_of: &dyn Fn(f64, f64, &[[f32; N_DIMS]]) -> SectionKey,
+    key_of: &SectionKeyFn<'_>,
 ) -> Result<Vec<Section>> {
     let bounds = section_boundaries(features, rhythm.beats, duration, config)?;
-    if !(duration > 0.0) {
+    if duration.is_nan() || duration <= 0.0 {
         return Ok(Vec::new());
     }
     let mut out = Vec::with_capacity(bounds.len());

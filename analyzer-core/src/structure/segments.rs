@@ -189,7 +189,7 @@ mod tests {
             assert!(s.loudness_max >= s.loudness_start && s.loudness_max >= s.loudness_end);
             assert!(s.loudness_max_time >= 0.0 && s.loudness_max_time <= s.duration);
             assert!(s.pitches.iter().chain(&s.timbre).all(|v| v.is_finite()));
-            assert!(s.pitches.iter().any(|&p| p == 1.0));
+            assert!(s.pitches.contains(&1.0));
         }
     }
 

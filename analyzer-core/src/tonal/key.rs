@@ -133,11 +133,9 @@ impl KeyTemplates {
         let (major, minor) = profile.templates();
         let mut rows = [[0.0; PITCH_CLASSES]; N_KEYS];
         for tonic in 0..PITCH_CLASSES {
-            for pc in 0..PITCH_CLASSES {
-                let degree = (pc + PITCH_CLASSES - tonic) % PITCH_CLASSES;
-                rows[key_index(tonic, MAJOR)][pc] = major[degree];
-                rows[key_index(tonic, MINOR)][pc] = minor[degree];
-            }
+            let degree = |pc: usize| (pc + PITCH_CLASSES - tonic) % PITCH_CLASSES;
+            rows[key_index(tonic, MAJOR)] = std::array::from_fn(|pc| major[degree(pc)]);
+            rows[key_index(tonic, MINOR)] = std::array::from_fn(|pc| minor[degree(pc)]);
         }
         Self { rows, calibration: profile.mode_calibration() }
     }

@@ -437,7 +437,7 @@ pub fn key_from_frames(frames: &TonalFrames, config: &KeyConfig) -> KeyEstimate 
 /// profile counts as `s` seconds of its average evidence (the posterior mean under a prior
 /// centred on the track's profile, as in empirical-Bayes shrinkage of small-sample means).
 pub fn key_between(frames: &TonalFrames, start: f64, end: f64, config: &KeyConfig) -> KeyEstimate {
-    if config.validate().is_err() || !(frames.frame_rate > 0.0) {
+    if config.validate().is_err() || frames.frame_rate.is_nan() || frames.frame_rate <= 0.0 {
         return KeyEstimate::NONE;
     }
     let rate = f64::from(frames.frame_rate);

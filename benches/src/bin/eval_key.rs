@@ -100,10 +100,10 @@ fn apply(cfg: &mut KeyConfig, spec: &str) -> Result<(), String> {
 
 fn load(path: &Path, id: &str) -> Option<Vec<f32>> {
     let cache = std::env::var_os("KEY_CACHE_DIR").map(|d| PathBuf::from(d).join(format!("{id}.f32")));
-    if let Some(c) = &cache {
-        if let Ok(bytes) = std::fs::read(c) {
-            return Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
-        }
+    if let Some(c) = &cache
+        && let Ok(bytes) = std::fs::read(c)
+    {
+        return Some(bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect());
     }
     let audio = match load_path(path, &LoadConfig::default()) {
         Ok(a) => a,
@@ -191,10 +191,10 @@ fn main() {
                     frames.tuning
                 );
             }
-            if i == 0 {
-                if let Some(d) = std::env::var_os("KEY_DUMP_DIR") {
-                    dump_frames(Path::new(&d), id, &frames, cfg);
-                }
+            if i == 0
+                && let Some(d) = std::env::var_os("KEY_DUMP_DIR")
+            {
+                dump_frames(Path::new(&d), id, &frames, cfg);
             }
             rows[i].push(Row { id: id.to_string(), gt, est });
         }
