@@ -6,6 +6,7 @@
 //! file is never held in memory whole. Either way the analysis stages run on the signal as it
 //! is decoded ([`Analyzer::analyze_encoded`]): the decoded signal is never held either.
 
+use std::io::Write;
 use std::path::Path;
 
 use analyzer_core::analysis::{AnalysisConfig, AnalysisTiming, Analyzer, AudioAnalysis, EncodedInput, TrackAnalysis};
@@ -242,7 +243,10 @@ pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
     }
 }
 
-/// Writes `doc` as `dir/<name>.json` atomically (temporary file, then rename).
+/// Writes `doc` as `dir/<name>.json` atomically and durably: a temporary file, synced to disk
+/// before it is renamed over the name, so that the track's record (written after this returns)
+/// never points at a document a power cut could leave empty or torn. A failed write removes the
+/// temporary file and leaves any earlier document of the track as it was.
 ///
 /// # Errors
 /// [`AnalyzerError::Io`] when the directory or file cannot be written.
@@ -251,8 +255,19 @@ pub fn write_analysis(dir: &Path, id: &str, content_hash: &str, doc: &AudioAnaly
     let tmp = path.with_extension("json.tmp");
     let json =
         serde_json::to_vec(doc).map_err(|e| AnalyzerError::Internal(format!("serializing the analysis: {e}")))?;
-    std::fs::write(&tmp, json).map_err(|e| io_error(&tmp, e))?;
-    std::fs::rename(&tmp, &path).map_err(|e| io_error(&path, e))
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(&json)?;
+        file.sync_all()
+    })();
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_error(&tmp, e));
+    }
+    std::fs::rename(&tmp, &path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io_error(&path, e)
+    })
 }
 
 #[cfg(test)]
@@ -304,6 +319,34 @@ mod tests {
         let opts = TrackOptions { in_memory_limit_bytes: 1, ..TrackOptions::default() };
         let large = analyze_track(&input("formats/s16.wav"), &opts).unwrap();
         assert_eq!(small, large);
+    }
+
+    #[test]
+    fn analysis_documents_are_written_whole_or_not_at_all() {
+        let mut opts = TrackOptions::default();
+        opts.analysis.timeline = true;
+        let t = input("formats/s16.wav");
+        let a = analyze_hashed(&t, read_and_hash(&t.path, &opts).unwrap(), &opts).unwrap();
+        let doc = a.audio_analysis.expect("the timeline was asked for");
+        let dir = tempfile::tempdir().unwrap();
+        let leftovers = |d: &Path| std::fs::read_dir(d).unwrap().filter_map(|e| e.ok()).count();
+        write_analysis(dir.path(), "t1", &a.record.content_hash, &doc).unwrap();
+        let written = std::fs::read(dir.path().join("t1.json")).unwrap();
+        assert!(serde_json::from_slice::<serde_json::Value>(&written).is_ok());
+        assert_eq!(leftovers(dir.path()), 1, "no temporary file is left behind");
+        // The name is taken by a non-empty directory: the rename fails, the error is typed, the
+        // temporary file is removed and the directory is untouched.
+        let blocker = dir.path().join("t2.json");
+        std::fs::create_dir(&blocker).unwrap();
+        std::fs::write(blocker.join("keep"), b"x").unwrap();
+        let err = write_analysis(dir.path(), "t2", &a.record.content_hash, &doc).unwrap_err();
+        assert_eq!(err.kind().as_str(), "io");
+        assert_eq!(leftovers(dir.path()), 2);
+        assert_eq!(std::fs::read(blocker.join("keep")).unwrap(), b"x");
+        // A directory that does not exist: a typed error, nothing created.
+        let err = write_analysis(&dir.path().join("missing"), "t3", &a.record.content_hash, &doc).unwrap_err();
+        assert_eq!(err.kind().as_str(), "not_found");
+        assert_eq!(leftovers(dir.path()), 2);
     }
 
     #[test]
