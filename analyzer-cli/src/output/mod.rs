@@ -3,8 +3,9 @@
 //!
 //! * JSON Lines and CSV are appended one whole record per `write` call and flushed to the
 //!   kernel after each record, so a `kill -9` loses at most the record being written; a torn
-//!   last line is dropped when the file is opened again. They are fsynced every
-//!   [`SYNC_EVERY_RECORDS`] records and at the end.
+//!   last line is dropped when the file is opened again. A record whose write fails (a full
+//!   disk) is cut off again before the error stops the batch, so the file still ends with a
+//!   whole record. They are fsynced every [`SYNC_EVERY_RECORDS`] records and at the end.
 //! * Parquet is written as complete part files (`OUT.parts/part-NNNNNN.parquet`, each written
 //!   to a temporary name and renamed) and finalized into `OUT` with an atomic rename; a run
 //!   that is killed leaves the previous `OUT` (if any) and the finished parts, which the next
@@ -159,23 +160,62 @@ pub(crate) fn truncate(path: &Path, len: u64) -> io::Result<()> {
     f.sync_all()
 }
 
+/// What an [`Appender`] writes to: the output file (or, in tests, a disk double).
+pub(crate) trait AppendTarget: Write {
+    /// The current length in bytes.
+    fn len(&self) -> io::Result<u64>;
+    /// Cuts (or extends) the target to `len` bytes.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+    /// Flushes the data to the device.
+    fn sync_data(&mut self) -> io::Result<()>;
+    /// Flushes the data and metadata to the device.
+    fn sync_all(&mut self) -> io::Result<()>;
+}
+
+impl AppendTarget for File {
+    fn len(&self) -> io::Result<u64> {
+        Ok(self.metadata()?.len())
+    }
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        File::set_len(self, len)
+    }
+    fn sync_data(&mut self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+    fn sync_all(&mut self) -> io::Result<()> {
+        File::sync_all(self)
+    }
+}
+
 /// Appends pre-serialized records to a file: one `write_all` per record, flushed each time,
-/// fsynced every [`SYNC_EVERY_RECORDS`].
+/// fsynced every [`SYNC_EVERY_RECORDS`]. A record whose write fails (a full disk, a quota, an
+/// I/O error) may have been written in part; the file is then cut back to the length it had
+/// before that record, so that it always ends with a whole record, and the error is returned.
 #[derive(Debug)]
-pub(crate) struct Appender {
-    file: File,
+pub(crate) struct Appender<T: AppendTarget = File> {
+    file: T,
     unsynced: usize,
 }
 
-impl Appender {
+impl Appender<File> {
     pub(crate) fn open(path: &Path) -> io::Result<Appender> {
         let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(Appender { file, unsynced: 0 })
+        Ok(Appender::new(file))
+    }
+}
+
+impl<T: AppendTarget> Appender<T> {
+    pub(crate) fn new(file: T) -> Appender<T> {
+        Appender { file, unsynced: 0 }
     }
 
     pub(crate) fn append(&mut self, bytes: &[u8]) -> io::Result<()> {
-        self.file.write_all(bytes)?;
-        self.file.flush()?;
+        let before = self.file.len()?;
+        if let Err(e) = self.file.write_all(bytes).and_then(|()| self.file.flush()) {
+            // Best effort: when even the cut fails, the next open drops the torn line.
+            let _ = self.file.set_len(before);
+            return Err(e);
+        }
         self.unsynced += 1;
         if self.unsynced >= SYNC_EVERY_RECORDS {
             self.file.sync_data()?;
@@ -298,5 +338,75 @@ mod tests {
             sink.finish(Some(&recs[1..])).unwrap();
             assert_eq!(read_records(&p, fmt).unwrap(), recs[1..], "{name} compacted");
         }
+    }
+}
+
+#[cfg(test)]
+mod appender_tests {
+    use super::*;
+
+    /// A disk with `capacity` bytes: a write takes what fits and then fails as a full disk does.
+    #[derive(Debug)]
+    struct Disk {
+        data: Vec<u8>,
+        capacity: usize,
+    }
+
+    impl Write for Disk {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let room = self.capacity.saturating_sub(self.data.len());
+            if room == 0 && !buf.is_empty() {
+                return Err(io::Error::from(io::ErrorKind::StorageFull));
+            }
+            let n = room.min(buf.len());
+            self.data.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl AppendTarget for Disk {
+        fn len(&self) -> io::Result<u64> {
+            Ok(self.data.len() as u64)
+        }
+        fn set_len(&mut self, len: u64) -> io::Result<()> {
+            self.data.resize(len as usize, 0);
+            Ok(())
+        }
+        fn sync_data(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+        fn sync_all(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_full_disk_leaves_whole_records_only() {
+        let line = |i: u8| {
+            let mut l = vec![b'a' + i; 39];
+            l.push(b'\n');
+            l
+        };
+        let mut app = Appender::new(Disk { data: Vec::new(), capacity: 100 });
+        app.append(&line(0)).unwrap();
+        app.append(&line(1)).unwrap();
+        // The third record fits only in part: the error is the disk's, and the part is cut.
+        let err = app.append(&line(2)).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::StorageFull);
+        assert_eq!(app.file.data, [line(0), line(1)].concat());
+        // Space freed: appending goes on after the last whole record.
+        app.file.capacity = 1000;
+        app.append(&line(2)).unwrap();
+        assert_eq!(app.file.data, [line(0), line(1), line(2)].concat());
+    }
+
+    #[test]
+    fn a_write_to_a_full_device_is_its_enospc_error() {
+        // /dev/full fails every write with ENOSPC (Linux); the cut is then best effort.
+        let Ok(mut app) = Appender::open(Path::new("/dev/full")) else { return };
+        assert_eq!(app.append(b"x\n").unwrap_err().raw_os_error(), Some(28));
     }
 }
