@@ -95,6 +95,7 @@ pub fn time_file(
     opts: &DecodeBenchOptions,
     analyzer: &Analyzer,
 ) -> Result<FileTiming, AnalyzerError> {
+    audio::regular_file_metadata(path)?;
     let bytes = std::fs::read(path).map_err(|e| AnalyzerError::Io { path: Some(path.to_path_buf()), source: e })?;
     let ext = path.extension().and_then(|e| e.to_str());
     let (decode_s, decoded) = best_of(opts.repeats, || audio::load_bytes(bytes.clone(), ext, &opts.load))?;

@@ -105,13 +105,11 @@ pub struct HashedFile {
 /// Reads and hashes a file (see the module docs for the large-file path).
 ///
 /// # Errors
-/// [`AnalyzerError::Io`] (kind `not_found` for a missing file, `io` for a directory or a read
-/// error).
+/// [`AnalyzerError::Io`] (kind `not_found` for a missing file, `io` for a read error or a path
+/// that is not a regular file: a directory, FIFO, device or socket, which would block the open
+/// or never end; see [`audio::regular_file_metadata`]).
 pub fn read_and_hash(path: &Path, opts: &TrackOptions) -> Result<HashedFile, AnalyzerError> {
-    let meta = std::fs::metadata(path).map_err(|e| io_error(path, e))?;
-    if meta.is_dir() {
-        return Err(io_error(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory")));
-    }
+    let meta = audio::regular_file_metadata(path)?;
     let size = meta.len();
     if size > opts.in_memory_limit_bytes {
         let content_hash = audio::content_hash_path(path)?;

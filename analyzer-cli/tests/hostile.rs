@@ -101,6 +101,39 @@ fn the_corrupt_corpus_gives_a_record_or_a_typed_error_row_per_file() {
     assert_eq!(s["failed"].as_u64(), Some(rows.len() as u64));
 }
 
+#[cfg(unix)]
+#[test]
+fn a_fifo_or_a_device_among_the_inputs_is_a_failed_row_not_a_hang() {
+    let work = tempfile::tempdir().unwrap();
+    let fifo = work.path().join("pipe.mp3");
+    let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    let good = testdata().join("formats/s16.flac");
+    let errors = work.path().join("errors.jsonl");
+    // Before, the FIFO blocked the worker's open for ever and /dev/zero was read into memory
+    // until the process was killed.
+    let run = analyze(&[
+        good.to_str().unwrap(),
+        fifo.to_str().unwrap(),
+        "/dev/zero",
+        testdata().join("formats/mp3.mp3").to_str().unwrap(),
+        "--errors",
+        errors.to_str().unwrap(),
+        "--jobs",
+        "2",
+    ]);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let records: Vec<&str> = std::str::from_utf8(&run.stdout).unwrap().lines().collect();
+    assert_eq!(records.len(), 2, "the regular files were analysed: {stderr}");
+    let rows = json_lines(&errors);
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        assert_eq!(row["kind"], "io", "{row}");
+        assert!(row["message"].as_str().unwrap().contains("not a regular file"), "{row}");
+    }
+}
+
 #[test]
 fn a_panic_inside_the_core_is_a_recorded_failure_not_an_abort() {
     let work = tempfile::tempdir().unwrap();

@@ -214,6 +214,58 @@ fn bad_inputs_give_typed_errors() {
     assert!(cut.warnings.iter().any(|w| w.contains("max_duration_s")));
 }
 
+/// Longest a refused special file may take (it is refused from its metadata, at once).
+#[cfg(unix)]
+const SPECIAL_FILE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs `f` on a thread and fails the test if it has not returned by the deadline (a FIFO's
+/// open or a device's endless read would block it forever).
+#[cfg(unix)]
+fn within_deadline<T: Send + 'static>(what: &str, f: impl FnOnce() -> T + Send + 'static) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(SPECIAL_FILE_DEADLINE)
+        .unwrap_or_else(|_| panic!("{what}: no answer in {SPECIAL_FILE_DEADLINE:?}: a hang"))
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_not_read() {
+    use analyzer_core::analysis::{AnalysisConfig, Analyzer};
+    use analyzer_core::audio::{content_hash_path, regular_file_metadata};
+
+    let dir = std::env::temp_dir().join(format!("aa-decode-fifo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = dir.join("pipe.wav");
+    let _ = std::fs::remove_file(&fifo);
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
+    assert!(made.success(), "mkfifo failed");
+    // A FIFO with no writer (opening it would block), an endless device and an empty one.
+    let mut specials = vec![fifo.clone()];
+    specials.extend(["/dev/zero", "/dev/urandom", "/dev/null"].map(PathBuf::from).into_iter().filter(|p| p.exists()));
+    for path in specials {
+        let what = path.display().to_string();
+        let p = path.clone();
+        let (meta, hash, load, analysis) = within_deadline(&what, move || {
+            let analyzer = Analyzer::new(AnalysisConfig::default()).unwrap();
+            (
+                regular_file_metadata(&p).map(|_| ()),
+                content_hash_path(&p).map(|_| ()),
+                load_path(&p, &LoadConfig::default()).map(|_| ()),
+                analyzer.analyze_path(&p).map(|_| ()),
+            )
+        });
+        for (step, r) in [("metadata", meta), ("hash", hash), ("load", load), ("analysis", analysis)] {
+            let e = r.expect_err(&format!("{what}: {step} must refuse it"));
+            assert_eq!(e.kind(), ErrorKind::Io, "{what}: {step}: {e}");
+            assert!(e.to_string().contains("not a regular file"), "{what}: {step}: {e}");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn wrong_extension_still_decodes_by_content() {
     let bytes = std::fs::read(testdata().join("formats/s16.flac")).unwrap();

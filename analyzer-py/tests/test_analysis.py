@@ -1,6 +1,7 @@
 """Tests of the high-level API: analyze, analyze_many / iter_analyze, results and tables."""
 
 import math
+import os
 import pathlib
 import threading
 
@@ -84,6 +85,20 @@ def test_errors_map_to_the_hierarchy():
         aa.analyze(MISC / "not_audio.mp3")
     with pytest.raises(TypeError):
         aa.analyze(12345)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo") or not os.path.exists("/dev/zero"), reason="POSIX FIFOs and devices")
+def test_fifos_and_devices_are_refused_not_read(tmp_path):
+    # Opening a FIFO with no writer blocks; /dev/zero never ends. Both are refused from their
+    # metadata (an OSError), before anything reads them.
+    fifo = tmp_path / "pipe.wav"
+    os.mkfifo(fifo)
+    for path in (fifo, "/dev/zero"):
+        with pytest.raises(OSError, match="not a regular file"):
+            aa.analyze(path)
+    results = aa.analyze_many([fifo, FORMATS / "s16.wav"], workers=2, progress=False)
+    assert [r.ok for r in results] == [False, True]
+    assert isinstance(results[0].error, OSError)
 
 
 def test_analyze_many_keeps_input_order_and_records_errors():

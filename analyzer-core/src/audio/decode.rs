@@ -269,13 +269,81 @@ impl DecodedAudio {
 /// resumed outside it with the original payload.
 struct SinkPanic(Box<dyn std::any::Any + Send>);
 
+/// What a path that is not a regular file is, for the error message.
+fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return "a directory";
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if ft.is_fifo() {
+            return "a FIFO";
+        }
+        if ft.is_char_device() {
+            return "a character device";
+        }
+        if ft.is_block_device() {
+            return "a block device";
+        }
+        if ft.is_socket() {
+            return "a socket";
+        }
+    }
+    "not a regular file"
+}
+
+/// The metadata of `path` (symlinks followed) if it is a regular file.
+///
+/// Audio is read from regular files only: opening a FIFO blocks until a writer appears, and a
+/// character device such as `/dev/zero` or `/dev/urandom` never ends, so reading either would
+/// hang a worker or exhaust its memory. They, block devices, sockets and directories are refused
+/// from their metadata, before anything opens them.
+///
+/// # Errors
+/// [`AnalyzerError::Io`]: kind `NotFound` for a missing path, `InvalidInput` ("is a FIFO", "is
+/// a directory", ...) for a path that is not a regular file, the `stat` error otherwise.
+pub fn regular_file_metadata(path: impl AsRef<Path>) -> Result<std::fs::Metadata> {
+    let path = path.as_ref();
+    let meta = std::fs::metadata(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    if meta.is_file() {
+        return Ok(meta);
+    }
+    let what = file_type_name(&meta);
+    let message = if what.starts_with("not ") { what.to_string() } else { format!("is {what}, not a regular file") };
+    Err(AnalyzerError::io(Some(path), std::io::Error::new(std::io::ErrorKind::InvalidInput, message)))
+}
+
+/// Opens `path` for reading after [`regular_file_metadata`] has checked it, and checks the
+/// opened file again (a path swapped for a directory or device between the two is refused; one
+/// swapped for a FIFO in that instant can still block the open).
+///
+/// # Errors
+/// As [`regular_file_metadata`], and the open error.
+pub fn open_regular_file(path: impl AsRef<Path>) -> Result<std::fs::File> {
+    let path = path.as_ref();
+    regular_file_metadata(path)?;
+    let file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    let meta = file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?;
+    if !meta.is_file() {
+        let what = file_type_name(&meta);
+        return Err(AnalyzerError::io(
+            Some(path),
+            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}, not a regular file")),
+        ));
+    }
+    Ok(file)
+}
+
 /// BLAKE3 hash of a file's bytes, hex encoded, read in a streaming fashion.
 ///
 /// # Errors
-/// [`AnalyzerError::Io`] if the file cannot be read.
+/// [`AnalyzerError::Io`] if the file cannot be read or is not a regular file
+/// ([`regular_file_metadata`]).
 pub fn content_hash_path(path: impl AsRef<Path>) -> Result<String> {
     let path = path.as_ref();
-    let mut file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
+    let mut file = open_regular_file(path)?;
     let mut hasher = blake3::Hasher::new();
     hasher.update_reader(&mut file).map_err(|e| AnalyzerError::io(Some(path), e))?;
     Ok(hasher.finalize().to_hex().to_string())
@@ -286,10 +354,12 @@ pub fn content_hash_bytes(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
 }
 
-/// Decodes a file.
+/// Decodes a file (a regular file: FIFOs, devices, sockets and directories are refused, see
+/// [`regular_file_metadata`]).
 ///
 /// # Errors
-/// [`AnalyzerError::Io`] (with kind `NotFound` for a missing file), [`AnalyzerError::Empty`],
+/// [`AnalyzerError::Io`] (with kind `NotFound` for a missing file, `InvalidInput` for a path
+/// that is not a regular file), [`AnalyzerError::Empty`],
 /// [`AnalyzerError::UnsupportedFormat`], [`AnalyzerError::NoAudioTrack`],
 /// [`AnalyzerError::Decode`], [`AnalyzerError::LimitExceeded`], or
 /// [`AnalyzerError::InvalidParameter`] for a bad config.
@@ -305,20 +375,13 @@ pub(crate) fn stream_path<O: MonoSink>(
     make: &mut dyn FnMut(u32) -> Result<O>,
 ) -> Result<(O, DecodeInfo)> {
     cfg.validate()?;
-    let file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
-    let meta = file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?;
-    if meta.is_dir() {
-        return Err(AnalyzerError::io(
-            Some(path),
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a directory"),
-        ));
-    }
+    let file = open_regular_file(path)?;
     let ext = path.extension().and_then(|e| e.to_str());
     let mut first = Some(file);
     let open = || -> Result<Box<dyn MediaSource>> {
         match first.take() {
             Some(f) => Ok(Box::new(f)),
-            None => Ok(Box::new(std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?)),
+            None => Ok(Box::new(open_regular_file(path)?)),
         }
     };
     decode_with_fallback(open, ext, cfg, make)

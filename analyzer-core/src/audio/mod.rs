@@ -8,7 +8,7 @@ pub mod resample;
 pub use decode::{
     DEFAULT_MAX_DECODED_BYTES, DEFAULT_MAX_DURATION_S, DecodedAudio, LoadConfig, MAX_CHANNELS, MAX_SAMPLE_MAGNITUDE,
     MAX_SOURCE_SAMPLE_RATE, MIN_SOURCE_SAMPLE_RATE, SampleStream, SourceInfo, content_hash_bytes, content_hash_path,
-    load_bytes, load_path, load_reader, load_samples,
+    load_bytes, load_path, load_reader, load_samples, open_regular_file, regular_file_metadata,
 };
 pub(crate) use decode::{DecodeInfo, MonoSink, RawStream, stream_bytes, stream_path};
 #[cfg(feature = "test-hooks")]
