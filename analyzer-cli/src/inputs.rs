@@ -60,7 +60,7 @@ pub fn collect(
         let path = PathBuf::from(arg);
         if path.is_dir() {
             let mut found = Vec::new();
-            walk(&path, &mut found)?;
+            walk(&path, &mut found, &mut HashSet::new())?;
             found.sort();
             out.extend(found.into_iter().map(input_for_path));
         } else {
@@ -83,14 +83,26 @@ fn is_audio(path: &Path) -> bool {
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
-fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), InputError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+/// Appends the audio files under `dir` to `found`, following symlinks to directories.
+///
+/// Entries are walked in sorted order, and a directory reached a second time (by its canonical
+/// path: a symlink cycle such as `d/up -> ..`, or a second link to the same directory) is not
+/// walked again, so a cycle cannot make the walk endless and each file is listed once, under the
+/// path that sorts first.
+fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>) -> Result<(), InputError> {
+    let real = std::fs::canonicalize(dir).map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+    if !visited.insert(real) {
+        return Ok(());
+    }
+    let mut entries = std::fs::read_dir(dir)
+        .and_then(|it| it.collect::<std::io::Result<Vec<_>>>())
+        .map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
+    entries.sort_by_key(|e| e.path());
     for entry in entries {
-        let entry = entry.map_err(|e| InputError(format!("{}: {e}", dir.display())))?;
         let path = entry.path();
         let ft = entry.file_type().map_err(|e| InputError(format!("{}: {e}", path.display())))?;
         if ft.is_dir() || (ft.is_symlink() && path.is_dir()) {
-            walk(&path, found)?;
+            walk(&path, found, visited)?;
         } else if is_audio(&path) {
             found.push(path);
         }
@@ -176,6 +188,23 @@ mod tests {
         assert_eq!(rest, ["one.wav", "two.mp3", "a", "b", z.as_str()]);
         assert_eq!(got[formats.len() + 2].path, dir.path().join("x.wav"));
         assert_eq!(got[formats.len() + 3].path, PathBuf::from("/abs/y.mp3"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_cycles_end_and_a_directory_linked_twice_is_listed_once() {
+        use std::os::unix::fs::symlink;
+        let root = tempfile::tempdir().unwrap();
+        let a = root.path().join("a");
+        std::fs::create_dir(&a).unwrap();
+        std::fs::write(a.join("t.wav"), b"x").unwrap();
+        symlink("..", a.join("up")).unwrap(); // a cycle through the parent
+        symlink(".", root.path().join("self")).unwrap(); // a cycle on itself
+        symlink(&a, root.path().join("b")).unwrap(); // a second link to `a`
+        let args = vec![root.path().to_string_lossy().into_owned()];
+        let got = collect(&args, None, &mut std::io::Cursor::new(Vec::new())).unwrap();
+        let paths: Vec<&Path> = got.iter().map(|i| i.path.as_path()).collect();
+        assert_eq!(paths, [a.join("t.wav").as_path()]);
     }
 
     #[test]
