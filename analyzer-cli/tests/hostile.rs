@@ -101,6 +101,19 @@ fn the_corrupt_corpus_gives_a_record_or_a_typed_error_row_per_file() {
     assert_eq!(s["failed"].as_u64(), Some(rows.len() as u64));
 }
 
+/// Runs `analyze INPUTS... --errors FILE --jobs 2`, expects exit code 1 (some inputs failed,
+/// the batch went on) and returns the records on stdout and the error rows.
+fn analyze_with_failures(inputs: &[&Path], work: &Path) -> (Vec<String>, Vec<serde_json::Value>) {
+    let errors = work.join("errors.jsonl");
+    let mut args: Vec<&str> = inputs.iter().map(|p| p.to_str().unwrap()).collect();
+    args.extend(["--errors", errors.to_str().unwrap(), "--jobs", "2"]);
+    let run = analyze(&args);
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert_eq!(run.status.code(), Some(1), "{stderr}");
+    let records = String::from_utf8(run.stdout).unwrap().lines().map(str::to_string).collect();
+    (records, json_lines(&errors))
+}
+
 #[cfg(unix)]
 #[test]
 fn a_fifo_or_a_device_among_the_inputs_is_a_failed_row_not_a_hang() {
@@ -108,25 +121,11 @@ fn a_fifo_or_a_device_among_the_inputs_is_a_failed_row_not_a_hang() {
     let fifo = work.path().join("pipe.mp3");
     let made = Command::new("mkfifo").arg(&fifo).status().expect("mkfifo runs");
     assert!(made.success(), "mkfifo failed");
-    let good = testdata().join("formats/s16.flac");
-    let errors = work.path().join("errors.jsonl");
     // Before, the FIFO blocked the worker's open for ever and /dev/zero was read into memory
     // until the process was killed.
-    let run = analyze(&[
-        good.to_str().unwrap(),
-        fifo.to_str().unwrap(),
-        "/dev/zero",
-        testdata().join("formats/mp3.mp3").to_str().unwrap(),
-        "--errors",
-        errors.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
-    let records: Vec<&str> = std::str::from_utf8(&run.stdout).unwrap().lines().collect();
-    assert_eq!(records.len(), 2, "the regular files were analysed: {stderr}");
-    let rows = json_lines(&errors);
+    let (good, mp3) = (testdata().join("formats/s16.flac"), testdata().join("formats/mp3.mp3"));
+    let (records, rows) = analyze_with_failures(&[&good, &fifo, Path::new("/dev/zero"), &mp3], work.path());
+    assert_eq!(records.len(), 2, "the regular files were analysed");
     assert_eq!(rows.len(), 2, "{rows:?}");
     for row in &rows {
         assert_eq!(row["kind"], "io", "{row}");
@@ -139,23 +138,9 @@ fn a_panic_inside_the_core_is_a_recorded_failure_not_an_abort() {
     let work = tempfile::tempdir().unwrap();
     let marked = work.path().join("panics.wav");
     std::fs::write(&marked, [analyzer_core::test_hooks::FORCE_PANIC_MARKER, &[0u8; 64]].concat()).unwrap();
-    let good = testdata().join("formats/s16.flac");
-    let errors = work.path().join("errors.jsonl");
-    let run = analyze(&[
-        good.to_str().unwrap(),
-        marked.to_str().unwrap(),
-        good.to_str().unwrap(),
-        testdata().join("formats/mp3.mp3").to_str().unwrap(),
-        "--errors",
-        errors.to_str().unwrap(),
-        "--jobs",
-        "2",
-    ]);
-    let stderr = String::from_utf8_lossy(&run.stderr);
-    assert_eq!(run.status.code(), Some(1), "{stderr}");
-    let records: Vec<&str> = std::str::from_utf8(&run.stdout).unwrap().lines().collect();
-    assert_eq!(records.len(), 2, "the files after the panic were analysed: {stderr}");
-    let rows = json_lines(&errors);
+    let (good, mp3) = (testdata().join("formats/s16.flac"), testdata().join("formats/mp3.mp3"));
+    let (records, rows) = analyze_with_failures(&[&good, &marked, &good, &mp3], work.path());
+    assert_eq!(records.len(), 2, "the files after the panic were analysed");
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["kind"], "internal");
     assert!(rows[0]["message"].as_str().unwrap().contains("forced panic"), "{rows:?}");
