@@ -291,7 +291,16 @@ fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
             return "a socket";
         }
     }
-    "not a regular file"
+    "a special file"
+}
+
+/// `Ok` for a regular file; otherwise an `InvalidInput` I/O error naming what `path` is.
+fn ensure_regular(path: &Path, meta: &std::fs::Metadata) -> Result<()> {
+    if meta.is_file() {
+        return Ok(());
+    }
+    let message = format!("is {}, not a regular file", file_type_name(meta));
+    Err(AnalyzerError::io(Some(path), std::io::Error::new(std::io::ErrorKind::InvalidInput, message)))
 }
 
 /// The metadata of `path` (symlinks followed) if it is a regular file.
@@ -302,17 +311,13 @@ fn file_type_name(meta: &std::fs::Metadata) -> &'static str {
 /// from their metadata, before anything opens them.
 ///
 /// # Errors
-/// [`AnalyzerError::Io`]: kind `NotFound` for a missing path, `InvalidInput` ("is a FIFO", "is
-/// a directory", ...) for a path that is not a regular file, the `stat` error otherwise.
+/// [`AnalyzerError::Io`]: kind `NotFound` for a missing path, `InvalidInput` ("is a FIFO, not a
+/// regular file", ...) for a path that is not a regular file, the `stat` error otherwise.
 pub fn regular_file_metadata(path: impl AsRef<Path>) -> Result<std::fs::Metadata> {
     let path = path.as_ref();
     let meta = std::fs::metadata(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
-    if meta.is_file() {
-        return Ok(meta);
-    }
-    let what = file_type_name(&meta);
-    let message = if what.starts_with("not ") { what.to_string() } else { format!("is {what}, not a regular file") };
-    Err(AnalyzerError::io(Some(path), std::io::Error::new(std::io::ErrorKind::InvalidInput, message)))
+    ensure_regular(path, &meta)?;
+    Ok(meta)
 }
 
 /// Opens `path` for reading after [`regular_file_metadata`] has checked it, and checks the
@@ -325,14 +330,7 @@ pub fn open_regular_file(path: impl AsRef<Path>) -> Result<std::fs::File> {
     let path = path.as_ref();
     regular_file_metadata(path)?;
     let file = std::fs::File::open(path).map_err(|e| AnalyzerError::io(Some(path), e))?;
-    let meta = file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?;
-    if !meta.is_file() {
-        let what = file_type_name(&meta);
-        return Err(AnalyzerError::io(
-            Some(path),
-            std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{what}, not a regular file")),
-        ));
-    }
+    ensure_regular(path, &file.metadata().map_err(|e| AnalyzerError::io(Some(path), e))?)?;
     Ok(file)
 }
 
