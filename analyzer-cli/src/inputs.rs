@@ -5,12 +5,13 @@
 //! with a warning.
 
 use std::collections::HashSet;
+use std::ffi::OsStr;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::track::TrackInput;
+use crate::track::{TrackInput, path_text};
 
 /// File extensions (lowercase) picked up when walking a directory (the core's list). Files named
 /// explicitly are always attempted whatever their extension.
@@ -38,23 +39,21 @@ struct ManifestEntry {
 
 /// Builds the input list from positional arguments and an optional manifest.
 ///
+/// Paths need not be UTF-8 (arguments, directory entries and lines on stdin are taken as the
+/// operating system's bytes); their ids are [`path_text`].
+///
 /// # Errors
 /// [`InputError`] for an unreadable manifest or directory, or a malformed manifest line.
 pub fn collect(
-    args: &[String],
+    args: &[impl AsRef<OsStr>],
     manifest: Option<&Path>,
     stdin: &mut dyn BufRead,
 ) -> Result<Vec<TrackInput>, InputError> {
     let mut out = Vec::new();
     for arg in args {
+        let arg = arg.as_ref();
         if arg == STDIN_ARG {
-            for line in stdin.lines() {
-                let line = line.map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
-                let p = line.trim_end_matches('\r');
-                if !p.is_empty() {
-                    out.push(input_for_path(PathBuf::from(p)));
-                }
-            }
+            read_path_lines(stdin, &mut out)?;
             continue;
         }
         let path = PathBuf::from(arg);
@@ -74,7 +73,40 @@ pub fn collect(
 }
 
 fn input_for_path(path: PathBuf) -> TrackInput {
-    TrackInput { id: path.to_string_lossy().into_owned(), path }
+    TrackInput { id: path_text(&path), path }
+}
+
+/// Appends one input per non-empty line of `reader` (a trailing `\r` is dropped). Lines are
+/// bytes, not text, so that `find ... | audio-analyzer analyze -` works on names that are not
+/// UTF-8.
+fn read_path_lines(reader: &mut dyn BufRead, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n =
+            reader.read_until(b'\n', &mut line).map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
+        if n == 0 {
+            return Ok(());
+        }
+        let p = line.strip_suffix(b"\n").unwrap_or(&line);
+        let p = p.strip_suffix(b"\r").unwrap_or(p);
+        if !p.is_empty() {
+            out.push(input_for_path(path_from_bytes(p)));
+        }
+    }
+}
+
+/// A path from the operating system's bytes (Unix); elsewhere from their UTF-8 reading.
+fn path_from_bytes(bytes: &[u8]) -> PathBuf {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        PathBuf::from(OsStr::from_bytes(bytes))
+    }
+    #[cfg(not(unix))]
+    {
+        PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
+    }
 }
 
 fn is_audio(path: &Path) -> bool {
@@ -146,7 +178,7 @@ pub fn parse_manifest(text: &str, base: &Path, name: &str) -> Result<Vec<TrackIn
         }
         let p = Path::new(&path);
         let resolved = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
-        let id = id.unwrap_or_else(|| resolved.to_string_lossy().into_owned());
+        let id = id.unwrap_or_else(|| path_text(&resolved));
         out.push(TrackInput { id, path: resolved });
     }
     Ok(out)
@@ -207,13 +239,44 @@ mod tests {
         assert_eq!(paths, [a.join("t.wav").as_path()]);
     }
 
+    /// Latin-1 names from an old archive: each is its own input (a lossy id made them one, and
+    /// the second was dropped as a duplicate), from a directory, an argument or stdin.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn names_that_are_not_utf8_keep_distinct_ids() {
+        use std::os::unix::ffi::OsStrExt;
+        let root = tempfile::tempdir().unwrap();
+        let names: [&[u8]; 2] = [b"caf\xe8.wav", b"caf\xe9.wav"];
+        let files: Vec<PathBuf> = names.iter().map(|n| root.path().join(OsStr::from_bytes(n))).collect();
+        for f in &files {
+            std::fs::write(f, b"x").unwrap();
+        }
+        let expected: Vec<String> =
+            ["caf%E8.wav", "caf%E9.wav"].map(|n| format!("{}/{n}", root.path().display())).into();
+        let check = |got: Vec<TrackInput>| {
+            assert_eq!(got.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), expected);
+            assert_eq!(got.iter().map(|i| i.path.clone()).collect::<Vec<_>>(), files);
+        };
+        check(collect(&[root.path()], None, &mut std::io::empty()).unwrap());
+        check(collect(&files, None, &mut std::io::empty()).unwrap());
+        let mut lines = Vec::new();
+        for f in &files {
+            lines.extend_from_slice(f.as_os_str().as_bytes());
+            lines.extend_from_slice(b"\r\n");
+        }
+        check(collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(lines)).unwrap());
+    }
+
+    /// No positional arguments (only a manifest).
+    const NO_ARGS: &[&str] = &[];
+
     #[test]
     fn bad_manifest_line_is_an_error() {
         let dir = tempfile::tempdir().unwrap();
         let m = dir.path().join("m.jsonl");
         std::fs::write(&m, "{\"id\": 3}\n").unwrap();
-        let err = collect(&[], Some(&m), &mut std::io::empty()).unwrap_err();
+        let err = collect(NO_ARGS, Some(&m), &mut std::io::empty()).unwrap_err();
         assert!(err.0.contains("m.jsonl:1"), "{err}");
-        assert!(collect(&[], Some(&dir.path().join("none")), &mut std::io::empty()).is_err());
+        assert!(collect(NO_ARGS, Some(&dir.path().join("none")), &mut std::io::empty()).is_err());
     }
 }

@@ -13,6 +13,7 @@
 //! others were written); `2` usage error (bad arguments, bad manifest); `3` fatal error (an
 //! output, the errors file or the snapshot cannot be read or written).
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -72,10 +73,11 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     /// Audio files, directories (searched recursively for audio extensions), or `-` to read
-    /// paths from stdin, one per line. The record id is the path as given.
+    /// paths from stdin, one per line. The record id is the path as given (a name that is not
+    /// UTF-8 has its invalid bytes written as `%XX`).
     #[arg(required_unless_present = "manifest")]
-    inputs: Vec<String>,
-    /// Manifest of inputs: lines `id<TAB>path` or JSON Lines `{"id": ..., "path": ...}`;
+    inputs: Vec<OsString>,
+    /// Manifest of inputs (UTF-8): lines `id<TAB>path` or JSON Lines `{"id": ..., "path": ...}`;
     /// relative paths are relative to the manifest's directory.
     #[arg(long)]
     manifest: Option<PathBuf>,

@@ -76,10 +76,45 @@ pub struct TrackInput {
 }
 
 impl TrackInput {
-    /// The path as recorded in outputs (as given, lossily converted to UTF-8).
+    /// The path as recorded in outputs: see [`path_text`].
     pub fn path_string(&self) -> String {
-        self.path.to_string_lossy().into_owned()
+        path_text(&self.path)
     }
+}
+
+/// A path as text for ids and records: the path itself when it is UTF-8 (the usual case, and
+/// then unchanged). A Unix name that is not UTF-8 (say a Latin-1 `caf\xe9.mp3` from an old
+/// archive) keeps its valid parts, writes each byte of an invalid sequence as `%XX` and a `%`
+/// as `%25`, so that two such names never become the same id: a lossy conversion would turn
+/// `caf\xe9` and `caf\xe8` into the same `caf\u{FFFD}`, and the second file would be dropped as
+/// a duplicate. Elsewhere (Windows: unpaired surrogates) the conversion is lossy.
+pub fn path_text(path: &Path) -> String {
+    if let Some(s) = path.to_str() {
+        return s.to_owned();
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        escape_non_utf8(path.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().into_owned()
+    }
+}
+
+/// `bytes` as text, each byte of an invalid UTF-8 sequence written as `%XX` and `%` as `%25`.
+#[cfg_attr(not(unix), allow(dead_code))]
+fn escape_non_utf8(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
+    for chunk in bytes.utf8_chunks() {
+        out.push_str(&chunk.valid().replace('%', "%25"));
+        for b in chunk.invalid() {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
 }
 
 /// The file's content, read once.
@@ -279,6 +314,21 @@ mod tests {
         assert_eq!(analysis_file_name("../shared/x.mp3", "abcdef0123456789"), "___shared_x.mp3-abcdef012345.json");
         assert_eq!(analysis_file_name(".hidden", "ff"), "_hidden-ff.json");
         assert_eq!(analysis_file_name("", "ff"), "-ff.json");
+    }
+
+    #[test]
+    fn path_text_is_the_path_when_utf8_and_escapes_invalid_bytes_otherwise() {
+        assert_eq!(path_text(Path::new("a/100% café.wav")), "a/100% café.wav");
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let text = |b: &[u8]| path_text(Path::new(std::ffi::OsStr::from_bytes(b)));
+            assert_eq!(text(b"caf\xe9.wav"), "caf%E9.wav");
+            assert_eq!(text(b"caf\xe8.wav"), "caf%E8.wav");
+            assert_eq!(text(b"50%\xff"), "50%25%FF", "a % is escaped once the name is");
+            assert_eq!(text(b"\xe2\x82.wav"), "%E2%82.wav", "a cut multi-byte sequence");
+            assert_eq!(text(b"\xc3\xa9\xff"), "é%FF", "valid characters are kept");
+        }
     }
 
     fn testdata(rel: &str) -> std::path::PathBuf {

@@ -5,6 +5,8 @@
 #[path = "../../analyzer-core/tests/support/corrupt.rs"]
 mod corrupt;
 
+use std::ffi::OsStr;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -23,13 +25,21 @@ fn testdata() -> PathBuf {
 
 /// Runs `audio-analyzer analyze ARGS`, killing it past [`RUN_DEADLINE`].
 fn analyze(args: &[&str]) -> Output {
+    analyze_with_stdin(args, &[])
+}
+
+/// [`analyze`] with `stdin` on its standard input.
+fn analyze_with_stdin(args: &[impl AsRef<OsStr>], stdin: &[u8]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
         .arg("analyze")
         .args(args)
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("binary runs");
+    // Small enough for the pipe's buffer: written whole before the child reads.
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
     let started = Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > RUN_DEADLINE {
@@ -131,6 +141,39 @@ fn a_fifo_or_a_device_among_the_inputs_is_a_failed_row_not_a_hang() {
         assert_eq!(row["kind"], "io", "{row}");
         assert!(row["message"].as_str().unwrap().contains("not a regular file"), "{row}");
     }
+}
+
+/// File names that are not UTF-8 (Latin-1 from an old archive). Before, the two became one
+/// lossy id (`caf\u{FFFD}.wav`) and the second was dropped as a duplicate; on stdin they stopped
+/// the whole run ("stream did not contain valid UTF-8") and as arguments clap refused them.
+#[cfg(target_os = "linux")]
+#[test]
+fn file_names_that_are_not_utf8_are_each_analysed_under_its_own_id() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let names: [&[u8]; 2] = [b"caf\xe8.wav", b"caf\xe9.wav"];
+    let files: Vec<PathBuf> = names.iter().map(|n| dir.path().join(OsStr::from_bytes(n))).collect();
+    for f in &files {
+        std::fs::copy(testdata().join("formats/s16.wav"), f).unwrap();
+    }
+    let expected: Vec<String> = ["caf%E8.wav", "caf%E9.wav"].map(|n| format!("{}/{n}", dir.path().display())).into();
+    let ids = |run: Output| -> Vec<String> {
+        assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+        let text = String::from_utf8(run.stdout).unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut args: Vec<&OsStr> = files.iter().map(|f| f.as_os_str()).collect();
+    args.push(OsStr::new("--no-progress"));
+    assert_eq!(ids(analyze_with_stdin(&args, &[])), expected, "as arguments");
+    assert_eq!(
+        ids(analyze_with_stdin(&[dir.path().as_os_str(), OsStr::new("--no-progress")], &[])),
+        expected,
+        "a directory"
+    );
+    let lines: Vec<u8> = files.iter().flat_map(|f| [f.as_os_str().as_bytes(), b"\n"].concat()).collect();
+    assert_eq!(ids(analyze_with_stdin(&["-", "--no-progress"], &lines)), expected, "on stdin");
 }
 
 #[test]
