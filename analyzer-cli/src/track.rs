@@ -278,8 +278,10 @@ pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
 
 /// Writes `doc` as `dir/<name>.json` atomically and durably: a temporary file, synced to disk
 /// before it is renamed over the name, so that the track's record (written after this returns)
-/// never points at a document a power cut could leave empty or torn. A failed write removes the
-/// temporary file and leaves any earlier document of the track as it was.
+/// never points at a document a power cut could leave empty or torn. The directory is synced
+/// after the rename too ([`crate::output::sync_dir`]), so that the new name survives as well
+/// (a renamed entry lives in the directory, which the file's sync does not cover). A failed
+/// write removes the temporary file and leaves any earlier document of the track as it was.
 ///
 /// # Errors
 /// [`AnalyzerError::Io`] when the directory or file cannot be written.
@@ -300,7 +302,9 @@ pub fn write_analysis(dir: &Path, id: &str, content_hash: &str, doc: &AudioAnaly
     std::fs::rename(&tmp, &path).map_err(|e| {
         let _ = std::fs::remove_file(&tmp);
         io_error(&path, e)
-    })
+    })?;
+    crate::output::sync_dir(&path);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -313,7 +313,9 @@ impl ParquetSink {
         write_all(&mut f, &self.buffer)?;
         f.sync_all()?;
         drop(f);
-        std::fs::rename(&tmp, self.parts.join(&name))?;
+        let part = self.parts.join(&name);
+        std::fs::rename(&tmp, &part)?;
+        super::sync_dir(&part);
         self.next_part += 1;
         self.buffer.clear();
         Ok(())
