@@ -140,7 +140,8 @@ struct AnalyzeArgs {
     #[arg(long)]
     no_progress: bool,
     /// Also write each analysed track's full timeline (Spotify's `audio-analysis` JSON: meta,
-    /// track, bars, beats, tatums, sections, segments) to DIR/<id>.json. Tracks carried over
+    /// track, bars, beats, tatums, sections, segments) to DIR/<id>.json (an id that is not a
+    /// plain file name or is over 200 bytes is rewritten, with a content-hash suffix). Tracks carried over
     /// from a snapshot or an existing output are not rewritten.
     #[arg(long, value_name = "DIR")]
     analysis: Option<PathBuf>,

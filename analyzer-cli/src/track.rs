@@ -262,18 +262,27 @@ fn is_safe_file_char(c: char) -> bool {
 /// Length of the content-hash suffix that keeps rewritten file names unique.
 const NAME_HASH_CHARS: usize = 12;
 
+/// Longest id (bytes) kept whole in a document's file name. With `-<hash>.json.tmp` after it
+/// the name stays within the 255-byte limit of common file systems (ext4, XFS, Btrfs, APFS,
+/// NTFS); a longer id (a deep path: the id defaults to the path) keeps its end.
+const MAX_NAME_STEM_BYTES: usize = 200;
+
 /// The file name of a track's `audio-analysis` document: the id when it is a safe file name,
 /// otherwise the id with unsafe characters and leading dots replaced (no hidden files, no `..`)
-/// plus a short content hash (so that `a/b` and `a_b` do not collide).
+/// plus a short content hash (so that `a/b` and `a_b` do not collide). An id longer than
+/// [`MAX_NAME_STEM_BYTES`] keeps its last bytes (the file's own name) plus the hash. Two ids
+/// can share a name only when the contents are the same, and then so are the documents (they
+/// hold no id or path).
 pub fn analysis_file_name(id: &str, content_hash: &str) -> String {
     let mut safe: String = id.chars().map(|c| if is_safe_file_char(c) { c } else { '_' }).collect();
-    if safe == id && !id.is_empty() && !id.starts_with('.') {
-        format!("{id}.json")
-    } else {
-        let dots = safe.len() - safe.trim_start_matches('.').len();
-        safe.replace_range(..dots, &"_".repeat(dots));
-        format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
+    if safe == id && !id.is_empty() && !id.starts_with('.') && id.len() <= MAX_NAME_STEM_BYTES {
+        return format!("{id}.json");
     }
+    // `safe` is ASCII, so any byte offset is a character boundary.
+    safe.drain(..safe.len().saturating_sub(MAX_NAME_STEM_BYTES));
+    let dots = safe.len() - safe.trim_start_matches('.').len();
+    safe.replace_range(..dots, &"_".repeat(dots));
+    format!("{safe}-{}.json", &content_hash[..content_hash.len().min(NAME_HASH_CHARS)])
 }
 
 /// Writes `doc` as `dir/<name>.json` atomically and durably: a temporary file, synced to disk
@@ -318,6 +327,27 @@ mod tests {
         assert_eq!(analysis_file_name("../shared/x.mp3", "abcdef0123456789"), "___shared_x.mp3-abcdef012345.json");
         assert_eq!(analysis_file_name(".hidden", "ff"), "_hidden-ff.json");
         assert_eq!(analysis_file_name("", "ff"), "-ff.json");
+    }
+
+    /// A deep path as id made a name over the file system's 255-byte limit, and the track
+    /// failed with "File name too long" under `--analysis`.
+    #[test]
+    fn long_ids_give_names_within_the_file_name_limit() {
+        let hash = "abcdef0123456789";
+        let deep = format!("{}/{}/track.wav", "a".repeat(150), "b".repeat(150));
+        let name = analysis_file_name(&deep, hash);
+        assert!(name.len() + ".tmp".len() <= 255, "{} bytes", name.len());
+        assert!(name.ends_with("_track.wav-abcdef012345.json"), "{name}");
+        let single = "c".repeat(250) + ".flac"; // a safe id, too long to keep whole
+        let name = analysis_file_name(&single, hash);
+        assert!(name.len() + ".tmp".len() <= 255 && name.ends_with(".flac-abcdef012345.json"), "{name}");
+        let dotted = format!("{}.{}", "d".repeat(300), "e".repeat(199)); // the cut lands on the dot
+        assert!(analysis_file_name(&dotted, hash).starts_with("_eee"), "no hidden file");
+        let exact = "f".repeat(MAX_NAME_STEM_BYTES);
+        assert_eq!(analysis_file_name(&exact, hash), format!("{exact}.json"), "kept whole up to the limit");
+        let dir = tempfile::tempdir().unwrap();
+        let deep_name = analysis_file_name(&("é/".repeat(200) + "x.mp3"), hash);
+        std::fs::write(dir.path().join(&deep_name), b"{}").expect("a name the file system takes");
     }
 
     #[test]
