@@ -14,8 +14,18 @@ use analyzer_core::analysis::{AnalysisConfig, Analyzer, TrackAnalysis};
 use analyzer_core::audio::LoadConfig;
 use analyzer_core::{AnalyzerError, ErrorKind};
 
-/// Longest one file may take (decode + analysis, release build).
+/// Longest one file may take (decode + analysis, release build, native).
 const TIME_BUDGET: Duration = Duration::from_secs(10);
+
+/// Set to a factor for [`TIME_BUDGET`] when the tests run under an emulator (qemu-user runs
+/// this build 10-30 times slower; `scripts/check-aarch64.sh` sets it).
+const TIME_SCALE_ENV: &str = "CORRUPT_CORPUS_TIME_SCALE";
+
+/// [`TIME_BUDGET`] times the factor in [`TIME_SCALE_ENV`], if set to a positive number.
+fn time_budget() -> Duration {
+    let scale = std::env::var(TIME_SCALE_ENV).ok().and_then(|v| v.parse::<f64>().ok()).filter(|s| *s > 0.0);
+    scale.map_or(TIME_BUDGET, |s| TIME_BUDGET.mul_f64(s))
+}
 
 /// Set to print every file's outcome.
 const VERBOSE_ENV: &str = "CORRUPT_CORPUS_VERBOSE";
@@ -77,7 +87,7 @@ struct Counts {
     failures: Vec<String>,
 }
 
-/// Runs one file in its own thread under `catch_unwind`, waiting at most [`TIME_BUDGET`].
+/// Runs one file in its own thread under `catch_unwind`, waiting at most [`time_budget`].
 fn run_one(
     analyzer: &Arc<Analyzer>,
     bytes: Vec<u8>,
@@ -89,10 +99,11 @@ fn run_one(
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| a.analyze_bytes(bytes, hint.as_deref())));
         let _ = tx.send(r);
     });
-    match rx.recv_timeout(TIME_BUDGET) {
+    let budget = time_budget();
+    match rx.recv_timeout(budget) {
         Ok(Ok(r)) => Ok(r),
         Ok(Err(p)) => Err(format!("PANIC: {}", AnalyzerError::from_panic(p))),
-        Err(_) => Err(format!("TIMEOUT: more than {TIME_BUDGET:?}")),
+        Err(_) => Err(format!("TIMEOUT: more than {budget:?}")),
     }
 }
 
