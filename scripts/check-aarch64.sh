@@ -9,27 +9,17 @@
 #
 #   scripts/check-aarch64.sh [AUDIO_DIR]     default: ../shared/evaldata if present, else testdata
 #
-# Installs what it needs: the rustup target, Debian's cross linker and qemu-user (apt-get).
+# Installs what it needs (scripts/aarch64-env.sh): the rustup target, Debian's cross linker and
+# qemu-user (apt-get).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-TARGET=aarch64-unknown-linux-gnu
-SYSROOT=/usr/aarch64-linux-gnu
 DIR=${1:-}
 if [ -z "$DIR" ]; then
     if [ -d ../shared/evaldata ]; then DIR=../shared/evaldata; else DIR=testdata; fi
 fi
-
-rustup target add "$TARGET"
-if ! command -v qemu-aarch64 >/dev/null || ! command -v aarch64-linux-gnu-gcc >/dev/null; then
-    SUDO=""
-    [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    $SUDO apt-get update -qq
-    $SUDO apt-get install -y -qq gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-fi
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
-export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUNNER="qemu-aarch64 -L $SYSROOT"
-# qemu-user runs the release build 10-30 times slower than native.
-export CORRUPT_CORPUS_TIME_SCALE=40
+source scripts/aarch64-env.sh
+TARGET=$AARCH64_TARGET
+SYSROOT=$AARCH64_SYSROOT
 
 echo "== analyzer-core tests on $TARGET (qemu-aarch64)"
 cargo test --release -p analyzer-core --target "$TARGET" --tests

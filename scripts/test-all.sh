@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the project: formatting, lints, Rust (unit, integration, doc) and Python.
+# Runs every test of the project: formatting, lints, Rust (unit, integration, doc), the core's
+# tests built for aarch64 under qemu-user, and Python.
 # Works on a fresh machine with only Rust and Python 3.9+: it creates its own venv under
 # .venv-test and installs maturin, numpy, pytest, pandas, pyarrow, matplotlib and apache-beam
-# (for the Beam transform's tests) from PyPI.
+# (for the Beam transform's tests) from PyPI; the aarch64 stage installs its rustup target and
+# Debian packages (scripts/aarch64-env.sh) and is skipped, saying so, where it cannot.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TERM_COLOR=never
@@ -29,6 +31,16 @@ echo "== analyzer-core as a dependency: reduced codec set, docs without warnings
 cargo test -p analyzer-core --no-default-features --features wav,flac --test codec_features
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps -p analyzer-core --all-features
 python3 scripts/check-msrv.py
+
+echo "== analyzer-core on aarch64 (the NEON path) under qemu-user"
+# Every core test, cross-built for aarch64 and run under emulation (scripts/aarch64-env.sh
+# installs the rustup target, Debian's cross linker and qemu-user). Skipped with a message
+# only when those cannot be installed on this machine.
+if source scripts/aarch64-env.sh; then
+  cargo test -p analyzer-core --release --target "$AARCH64_TARGET" --tests
+else
+  echo "SKIPPED: the aarch64 target, cross linker or qemu-user could not be installed"
+fi
 
 echo "== python: build and install analyzer-py into .venv-test"
 PY=${PYTHON:-python3}
