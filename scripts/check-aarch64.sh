@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Opt-in check (not in CI: about 25 minutes on 2 cores): the aarch64 build, whose SIMD dispatch
-# takes the NEON path, under qemu-user emulation.
+# Opt-in check (about 25 minutes on 2 cores): the aarch64 build, whose SIMD dispatch takes the
+# NEON path, under qemu-user emulation.
 #   1. cross-builds analyzer-core's tests for aarch64-unknown-linux-gnu and runs them all under
-#      qemu-aarch64 (the corrupt-corpus time budget is scaled for the emulator);
-#   2. analyses AUDIO_DIR with the aarch64 and the native `audio-analyzer` (records and
+#      qemu-aarch64, as scripts/test-all.sh (so CI) also does, so that this script stands alone;
+#   2. (not in CI) analyses AUDIO_DIR with the aarch64 and the native `audio-analyzer` (records and
 #      `--analysis` documents) and compares them with scripts/compare_records.py: integers and
 #      strings identical, floats within 1e-4 of each field's scale.
 #

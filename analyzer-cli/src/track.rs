@@ -104,7 +104,7 @@ pub fn path_text(path: &Path) -> String {
 }
 
 /// `bytes` as text, each byte of an invalid UTF-8 sequence written as `%XX` and `%` as `%25`.
-#[cfg_attr(not(unix), allow(dead_code))]
+#[cfg(unix)]
 fn escape_non_utf8(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);

@@ -18,7 +18,7 @@ use analyzer_core::{AnalyzerError, ErrorKind};
 const TIME_BUDGET: Duration = Duration::from_secs(10);
 
 /// Set to a factor for [`TIME_BUDGET`] when the tests run under an emulator (qemu-user runs
-/// this build 10-30 times slower; `scripts/check-aarch64.sh` sets it).
+/// this build 10-30 times slower; `scripts/aarch64-env.sh` sets it).
 const TIME_SCALE_ENV: &str = "CORRUPT_CORPUS_TIME_SCALE";
 
 /// [`TIME_BUDGET`] times the factor in [`TIME_SCALE_ENV`], if set to a positive number.
