@@ -214,6 +214,24 @@ fn bad_inputs_give_typed_errors() {
     assert!(cut.warnings.iter().any(|w| w.contains("max_duration_s")));
 }
 
+/// Samples in memory whose length passes the duration limit fail before any of them is
+/// resampled: the limit's own error, not the decoded-bytes limit that resampling the first
+/// chunks (8192 frames each, 82 s at 100 Hz) would reach on the way.
+#[test]
+fn samples_in_memory_past_the_duration_limit_fail_before_resampling() {
+    let low_rate = 100;
+    let y = vec![0.1f32; 3 * 8192];
+    let cfg = LoadConfig { max_duration_s: Some(200.0), max_decoded_bytes: Some(1 << 20), ..LoadConfig::default() };
+    let err = load_samples(&y, low_rate, 1, &cfg).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::LimitExceeded, "{err}");
+    assert!(err.to_string().contains("max_duration_s"), "{err}");
+    // Within the limit the same samples decode, and truncation still keeps the limit's worth.
+    let fits = LoadConfig { max_duration_s: Some(300.0), ..LoadConfig::default() };
+    assert_eq!(load_samples(&y, low_rate, 1, &fits).unwrap().source.n_frames, y.len() as u64);
+    let cut = LoadConfig { max_duration_s: Some(200.0), truncate_long_input: true, ..LoadConfig::default() };
+    assert_eq!(load_samples(&y, low_rate, 1, &cut).unwrap().source.n_frames, 200 * u64::from(low_rate));
+}
+
 /// Longest a refused special file may take (it is refused from its metadata, at once).
 #[cfg(unix)]
 const SPECIAL_FILE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(20);

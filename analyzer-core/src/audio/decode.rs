@@ -499,7 +499,7 @@ impl SampleStream {
     /// # Errors
     /// [`AnalyzerError::LimitExceeded`] once the input passes `max_duration_s` (unless
     /// `truncate_long_input` is set, which keeps the first `max_duration_s` seconds and ignores
-    /// the rest).
+    /// the rest); a push that would pass it fails before any of its samples is processed.
     pub fn push(&mut self, interleaved: &[f32]) -> Result<()> {
         self.raw.push(interleaved)
     }
@@ -560,6 +560,7 @@ impl<O: MonoSink> RawStream<O> {
             return Ok(());
         }
         let ch = self.channels;
+        self.sink.check_incoming(((self.partial.len() + interleaved.len()) / ch) as u64)?;
         let mut rest = interleaved;
         if !self.partial.is_empty() {
             let need = (ch - self.partial.len()).min(rest.len());
@@ -772,10 +773,7 @@ impl<O: MonoSink> Sink<O> {
             let room = max.saturating_sub(self.frames_in);
             if mono.len() as u64 > room {
                 if !self.cfg.truncate_long_input {
-                    return Err(AnalyzerError::LimitExceeded(format!(
-                        "input longer than max_duration_s = {} s",
-                        self.cfg.max_duration_s.unwrap_or_default()
-                    )));
+                    return Err(self.too_long());
                 }
                 mono.truncate(room as usize);
                 self.warnings.push(format!(
@@ -804,6 +802,27 @@ impl<O: MonoSink> Sink<O> {
         self.forward()?;
         self.check_memory()?;
         Ok(keep_going)
+    }
+
+    fn too_long(&self) -> AnalyzerError {
+        AnalyzerError::LimitExceeded(format!(
+            "input longer than max_duration_s = {} s",
+            self.cfg.max_duration_s.unwrap_or_default()
+        ))
+    }
+
+    /// `Err(LimitExceeded)` when `frames` more source frames would pass the duration limit
+    /// and long input is not to be truncated. A caller holding the input in memory checks its
+    /// whole length first, so that input far too long (or given with far too low a rate: a
+    /// minute at 8 kHz declared as 8 Hz is 16 hours) fails at once instead of after resampling
+    /// the limit's worth of it.
+    fn check_incoming(&self, frames: u64) -> Result<()> {
+        match self.max_frames {
+            Some(max) if !self.cfg.truncate_long_input && self.frames_in.saturating_add(frames) > max => {
+                Err(self.too_long())
+            }
+            _ => Ok(()),
+        }
     }
 
     /// `Err(LimitExceeded)` once the decoded output passes [`LoadConfig::max_decoded_bytes`].
