@@ -75,6 +75,30 @@ fn raise(py: Python<'_>, cls: &Py<PyType>, msg: String) -> PyErr {
     PyErr::from_type(cls.bind(py).clone(), msg)
 }
 
+/// A `ParameterError` with `msg`.
+fn parameter_error(py: Python<'_>, msg: String) -> PyErr {
+    match exceptions(py) {
+        Ok(e) => raise(py, &e.parameter, msg),
+        Err(e) => e,
+    }
+}
+
+/// An unsigned integer argument (`sr`, `n_fft`, `workers`, `max_decoded_bytes`, …), taken from
+/// Python as an `i128`: pyo3's own conversion to an unsigned type raises `OverflowError` for a
+/// negative int, this a `ParameterError` (a `ValueError`) naming the argument, as every other
+/// out-of-range parameter does. A value that is not an int still raises `TypeError`.
+fn unsigned<T: TryFrom<i128>>(py: Python<'_>, name: &'static str, value: i128) -> PyResult<T> {
+    T::try_from(value).map_err(|_| {
+        let why = if value < 0 { format!("must be >= 0, got {value}") } else { format!("{value} is too large") };
+        map_error(py, AnalyzerError::invalid(name, why))
+    })
+}
+
+/// [`unsigned`] for an optional argument.
+fn unsigned_opt<T: TryFrom<i128>>(py: Python<'_>, name: &'static str, value: Option<i128>) -> PyResult<Option<T>> {
+    value.map(|v| unsigned(py, name, v)).transpose()
+}
+
 /// Maps a core error to its Python exception.
 fn map_error(py: Python<'_>, err: AnalyzerError) -> PyErr {
     let msg = err.to_string();
@@ -116,6 +140,10 @@ struct Limits {
 }
 
 impl Limits {
+    fn new(py: Python<'_>, max_duration: Option<f64>, max_decoded_bytes: Option<i128>) -> PyResult<Self> {
+        Ok(Self { max_duration, max_decoded_bytes: unsigned_opt(py, "max_decoded_bytes", max_decoded_bytes)? })
+    }
+
     fn apply(self, cfg: &mut LoadConfig) {
         cfg.max_duration_s = self.max_duration;
         cfg.max_decoded_bytes = self.max_decoded_bytes;
@@ -157,17 +185,17 @@ fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
 
 /// Decodes audio to a mono float32 array at `sr` Hz (`sr=None` keeps the file's rate).
 #[pyfunction]
-#[pyo3(signature = (source, *, sr = Some(analyzer_core::DEFAULT_SAMPLE_RATE), max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
+#[pyo3(signature = (source, *, sr = Some(analyzer_core::DEFAULT_SAMPLE_RATE as i128), max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES as i128)))]
 fn load<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
-    sr: Option<u32>,
+    sr: Option<i128>,
     max_duration: Option<f64>,
-    max_decoded_bytes: Option<u64>,
+    max_decoded_bytes: Option<i128>,
 ) -> PyResult<(Bound<'py, PyArray1<f32>>, u32)> {
     let src = extract_source(source)?;
-    let mut cfg = LoadConfig { sr, ..LoadConfig::default() };
-    Limits { max_duration, max_decoded_bytes }.apply(&mut cfg);
+    let mut cfg = LoadConfig { sr: unsigned_opt(py, "sr", sr)?, ..LoadConfig::default() };
+    Limits::new(py, max_duration, max_decoded_bytes)?.apply(&mut cfg);
     let decoded = run_detached(py, move || match src {
         Source::Path(p) => audio::load_path(&p, &cfg),
         Source::Bytes(b, ext) => audio::load_bytes(b, ext.as_deref(), &cfg),
@@ -216,13 +244,16 @@ fn pad_mode_from_name(name: &str) -> Result<PadMode, AnalyzerError> {
 fn stft<'py>(
     py: Python<'py>,
     y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    n_fft: usize,
-    hop_length: Option<usize>,
-    win_length: Option<usize>,
+    n_fft: i128,
+    hop_length: Option<i128>,
+    win_length: Option<i128>,
     window: &str,
     center: bool,
     pad_mode: &str,
 ) -> PyResult<Bound<'py, PyArray2<Complex32>>> {
+    let n_fft: usize = unsigned(py, "n_fft", n_fft)?;
+    let hop_length: Option<usize> = unsigned_opt(py, "hop_length", hop_length)?;
+    let win_length: Option<usize> = unsigned_opt(py, "win_length", win_length)?;
     let samples: Vec<f32> = y.as_array().iter().copied().collect();
     let window = window.to_string();
     let pad_mode = pad_mode.to_string();
@@ -249,13 +280,8 @@ enum AnalysisSource {
 
 fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<AnalysisSource> {
     if let Ok(array) = obj.cast::<numpy::PyUntypedArray>() {
-        let sr = sr.ok_or_else(|| {
-            let exc = exceptions(obj.py()).map(|e| e.parameter.clone_ref(obj.py()));
-            match exc {
-                Ok(cls) => raise(obj.py(), &cls, "sr is required when the source is a numpy array".into()),
-                Err(e) => e,
-            }
-        })?;
+        let sr =
+            sr.ok_or_else(|| parameter_error(obj.py(), "sr is required when the source is a numpy array".into()))?;
         let ndim = array.ndim();
         let as_f32 = obj.py().import("numpy")?.getattr("asarray")?.call((obj, "float32"), None)?;
         let samples: Vec<f32> = match ndim {
@@ -363,17 +389,18 @@ fn analysis_to_py<'py>(py: Python<'py>, a: &TrackAnalysis) -> PyResult<Bound<'py
 /// Analyses one source (path, bytes, binary file object, or numpy samples with `sr`) and
 /// returns a dict with `features`, `track` and `analysis`.
 #[pyfunction]
-#[pyo3(signature = (source, *, sr = None, timeline = true, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
+#[pyo3(signature = (source, *, sr = None, timeline = true, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES as i128)))]
 fn analyze<'py>(
     py: Python<'py>,
     source: &Bound<'py, PyAny>,
-    sr: Option<u32>,
+    sr: Option<i128>,
     timeline: bool,
     max_duration: Option<f64>,
-    max_decoded_bytes: Option<u64>,
+    max_decoded_bytes: Option<i128>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let sr = unsigned_opt(py, "sr", sr)?;
     let src = extract_analysis_source(source, sr)?;
-    let limits = Limits { max_duration, max_decoded_bytes };
+    let limits = Limits::new(py, max_duration, max_decoded_bytes)?;
     let cfg = analysis_config(sr, timeline, matches!(src, AnalysisSource::Samples(..)), limits);
     let a = run_detached(py, move || run_analysis(&src, &cfg))?;
     analysis_to_py(py, &a)
@@ -396,16 +423,19 @@ impl AnalyzeBatch {
 #[pymethods]
 impl AnalyzeBatch {
     #[new]
-    #[pyo3(signature = (sources, *, workers = 1, sr = None, timeline = false, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES)))]
+    #[pyo3(signature = (sources, *, workers = 1, sr = None, timeline = false, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES as i128)))]
     fn new(
         sources: &Bound<'_, PyAny>,
-        workers: usize,
-        sr: Option<u32>,
+        workers: i128,
+        sr: Option<i128>,
         timeline: bool,
         max_duration: Option<f64>,
-        max_decoded_bytes: Option<u64>,
+        max_decoded_bytes: Option<i128>,
     ) -> PyResult<Self> {
-        let limits = Limits { max_duration, max_decoded_bytes };
+        let py = sources.py();
+        let workers: usize = unsigned(py, "workers", workers)?;
+        let sr = unsigned_opt(py, "sr", sr)?;
+        let limits = Limits::new(py, max_duration, max_decoded_bytes)?;
         let mut items = Vec::new();
         for obj in sources.try_iter()? {
             let obj = obj?;
@@ -415,7 +445,6 @@ impl AnalyzeBatch {
         // One analyzer per kind of source (encoded files resample to `sr`; numpy samples keep
         // theirs), so the plans (FFTs, filterbanks) are built once per batch, not per item. An
         // invalid limit is a usage error, raised here.
-        let py = sources.py();
         let encoded = Analyzer::new(analysis_config(sr, timeline, false, limits)).map_err(|e| map_error(py, e))?;
         let samples = Analyzer::new(analysis_config(sr, timeline, true, limits)).map_err(|e| map_error(py, e))?;
         let analyzers = [encoded, samples];
@@ -488,12 +517,13 @@ fn samples_of(y: &PyArrayLike1<'_, f32, AllowTypeChange>) -> Vec<f32> {
 /// Onset strength (SuperFlux, Böck & Widmer 2013) of mono `y` at `sr` Hz: returns
 /// `(envelope float32, frame_rate)`; frame `t` is centred at `t / frame_rate` seconds.
 #[pyfunction]
-#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn onset_strength<'py>(
     py: Python<'py>,
     y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    sr: u32,
+    sr: i128,
 ) -> PyResult<(Bound<'py, PyArray1<f32>>, f32)> {
+    let sr = unsigned(py, "sr", sr)?;
     let samples = samples_of(&y);
     let o = run_detached(py, move || rhythm::onset_strength(&samples, sr, &rhythm::OnsetConfig::default()))?;
     Ok((PyArray1::from_vec(py, o.envelope), o.frame_rate))
@@ -502,8 +532,9 @@ fn onset_strength<'py>(
 /// Tempo of mono `y` at `sr` Hz: `(bpm, confidence)`; `(0.0, 0.0)` when there is no pulse or the
 /// input is shorter than 2 s.
 #[pyfunction]
-#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
-fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: u32) -> PyResult<(f32, f32)> {
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
+fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: i128) -> PyResult<(f32, f32)> {
+    let sr = unsigned(py, "sr", sr)?;
     let samples = samples_of(&y);
     let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
     Ok((r.tempo, r.tempo_confidence))
@@ -511,13 +542,14 @@ fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: u32) -> 
 
 /// Beats of mono `y` at `sr` Hz: `(bpm, beat_times float64 seconds, beat_confidence float32)`.
 #[pyfunction]
-#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 #[allow(clippy::type_complexity)]
 fn beats<'py>(
     py: Python<'py>,
     y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    sr: u32,
+    sr: i128,
 ) -> PyResult<(f32, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f32>>)> {
+    let sr = unsigned(py, "sr", sr)?;
     let samples = samples_of(&y);
     let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
     let times: Vec<f64> = r.beats.iter().map(|b| b.start).collect();
@@ -528,12 +560,13 @@ fn beats<'py>(
 /// Pitch-class profile (HPCP, Gómez 2006) of mono `y` at `sr` Hz: `(chroma, frame_rate)` with
 /// chroma float32 of shape `(12, n_frames)` as librosa, row 0 = C, each frame's strongest class = 1.
 #[pyfunction]
-#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn chroma<'py>(
     py: Python<'py>,
     y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    sr: u32,
+    sr: i128,
 ) -> PyResult<(Bound<'py, PyArray2<f32>>, f32)> {
+    let sr = unsigned(py, "sr", sr)?;
     let samples = samples_of(&y);
     let (frames, rate) = run_detached(py, move || tonal::pitch_vectors(&samples, sr, &tonal::KeyConfig::default()))?;
     let n = frames.len();
@@ -545,8 +578,9 @@ fn chroma<'py>(
 /// Key and mode of mono `y` at `sr` Hz, Spotify's encoding: a dict with `key` (−1…11, 0 = C,
 /// −1 none), `mode` (1 major, 0 minor), `key_confidence`, `mode_confidence`.
 #[pyfunction]
-#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE))]
-fn key<'py>(py: Python<'py>, y: PyArrayLike1<'py, f32, AllowTypeChange>, sr: u32) -> PyResult<Bound<'py, PyDict>> {
+#[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
+fn key<'py>(py: Python<'py>, y: PyArrayLike1<'py, f32, AllowTypeChange>, sr: i128) -> PyResult<Bound<'py, PyDict>> {
+    let sr = unsigned(py, "sr", sr)?;
     let samples = samples_of(&y);
     let k = run_detached(py, move || tonal::estimate_key(&samples, sr, &tonal::KeyConfig::default()))?;
     let d = PyDict::new(py);

@@ -78,16 +78,17 @@ pub(crate) fn content_hash(py: Python<'_>, data: &[u8]) -> PyResult<String> {
 /// passed when already computed (it must be [`content_hash`] of `data`). `sr` and
 /// `max_duration` are the CLI's `--sr` and `--max-duration` (truncate with a warning).
 #[pyfunction]
-#[pyo3(signature = (data, *, id, path, content_hash = None, sr = analyzer_core::DEFAULT_SAMPLE_RATE, max_duration = None))]
+#[pyo3(signature = (data, *, id, path, content_hash = None, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128, max_duration = None))]
 pub(crate) fn track_record<'py>(
     py: Python<'py>,
     data: &[u8],
     id: String,
     path: String,
     content_hash: Option<String>,
-    sr: u32,
+    sr: i128,
     max_duration: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let sr = crate::unsigned(py, "sr", sr)?;
     let bytes = data.to_vec();
     let analysed = run_with_kind(py, move || {
         let analyzer = cached_analyzer(sr, max_duration)?;

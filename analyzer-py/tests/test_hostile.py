@@ -106,6 +106,38 @@ def test_limit_keywords():
     assert aa.DEFAULT_MAX_DURATION == 3 * 3600 and aa.DEFAULT_MAX_DECODED_BYTES == 1 << 30
 
 
+def test_negative_or_huge_integer_arguments_are_parameter_errors():
+    # A negative int for an unsigned argument raised OverflowError (pyo3's conversion) before.
+    import numpy as np
+
+    y = np.zeros(aa.DEFAULT_SAMPLE_RATE, dtype=np.float32)
+    wav = TESTDATA / "formats" / "s16.wav"
+    calls = {
+        "sr": [
+            lambda: aa.analyze(y, sr=-1),
+            lambda: aa.analyze(wav, sr=1 << 40),
+            lambda: aa.load(wav, sr=-22050),
+            lambda: aa.onset_strength(y, sr=-1),
+            lambda: aa.tempo(y, sr=-1),
+            lambda: aa.beats(y, sr=-1),
+            lambda: aa.chroma(y, sr=-1),
+            lambda: aa.key(y, sr=-1),
+        ],
+        "max_decoded_bytes": [lambda: aa.load(wav, max_decoded_bytes=-1)],
+        "n_fft": [lambda: aa.stft(y, n_fft=-512)],
+        "hop_length": [lambda: aa.stft(y, hop_length=-1)],
+        "win_length": [lambda: aa.stft(y, win_length=-1)],
+        "workers": [lambda: aa._core.AnalyzeBatch([y], workers=-2, sr=22050)],
+    }
+    for name, fns in calls.items():
+        for call in fns:
+            with pytest.raises(aa.ParameterError, match=f"`{name}`") as info:
+                call()
+            assert isinstance(info.value, ValueError)
+    with pytest.raises(TypeError):
+        aa.analyze(y, sr=22050.5)
+
+
 def test_results_do_not_depend_on_the_worker_count():
     paths = sorted(str(p) for p in (TESTDATA / "formats").iterdir())
 
