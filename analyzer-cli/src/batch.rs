@@ -342,7 +342,8 @@ pub fn run(
     // One analyzer (configuration and stage plans) for the whole batch, shared by the workers.
     let analyzer = opts.track.analyzer().map_err(|e| Fatal(format!("invalid analysis options: {e}")))?;
     let analyzer = &analyzer;
-    let jobs = opts.jobs.max(1);
+    // More workers than inputs would only start idle threads.
+    let jobs = opts.jobs.clamp(1, inputs.len().max(1));
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .thread_name(|i| format!("analyze-{i}"))

@@ -34,6 +34,10 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_FATAL: u8 = 3;
 /// The `-o` value that means standard output.
 const STDOUT_ARG: &str = "-";
+/// Most worker threads `--jobs` accepts: more than any machine's cores. A larger value (a typo,
+/// or a file count given as the job count) would start that many threads: with 1,000,000 the
+/// process spun for minutes starting them and then aborted.
+const MAX_JOBS: usize = 1024;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -92,7 +96,7 @@ struct AnalyzeArgs {
     /// Write one JSON line per failed or skipped input here (id, path, kind, message).
     #[arg(long)]
     errors: Option<PathBuf>,
-    /// Worker threads (default: all cores).
+    /// Worker threads, 1 to 1024 (default: all cores; never more than the inputs).
     #[arg(short, long)]
     jobs: Option<usize>,
     /// Analysis sample rate in Hz.
@@ -201,6 +205,9 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
     }
     if args.jobs == Some(0) || args.parquet_part_rows == 0 || args.memory_budget_mb == 0 {
         return usage("--jobs, --parquet-part-rows and --memory-budget-mb must be > 0");
+    }
+    if args.jobs.is_some_and(|j| j > MAX_JOBS) {
+        return usage(format!("--jobs must be at most {MAX_JOBS}"));
     }
     let destination = match args.output.as_deref() {
         None | Some(STDOUT_ARG) => match args.format {

@@ -20,6 +20,9 @@ use analyzer_core::AnalyzerError;
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// Results allowed in flight per worker beyond the next one to deliver.
 const WINDOW_PER_WORKER: usize = 2;
+/// Most worker threads a batch accepts: more than any machine's cores. A larger count would try
+/// to start that many threads.
+pub(crate) const MAX_WORKERS: usize = 1024;
 
 /// The outcome of one item.
 pub(crate) type ItemResult<T> = Result<T, AnalyzerError>;

@@ -434,6 +434,12 @@ impl AnalyzeBatch {
     ) -> PyResult<Self> {
         let py = sources.py();
         let workers: usize = unsigned(py, "workers", workers)?;
+        if workers > batch::MAX_WORKERS {
+            return Err(map_error(
+                py,
+                AnalyzerError::invalid("workers", format!("must be at most {}, got {workers}", batch::MAX_WORKERS)),
+            ));
+        }
         let sr = unsigned_opt(py, "sr", sr)?;
         let limits = Limits::new(py, max_duration, max_decoded_bytes)?;
         let mut items = Vec::new();

@@ -127,7 +127,10 @@ def test_negative_or_huge_integer_arguments_are_parameter_errors():
         "n_fft": [lambda: aa.stft(y, n_fft=-512)],
         "hop_length": [lambda: aa.stft(y, hop_length=-1)],
         "win_length": [lambda: aa.stft(y, win_length=-1)],
-        "workers": [lambda: aa._core.AnalyzeBatch([y], workers=-2, sr=22050)],
+        "workers": [
+            lambda: aa._core.AnalyzeBatch([y], workers=-2, sr=22050),
+            lambda: aa.analyze_many([y], workers=10**6, sr=22050, progress=False),
+        ],
     }
     for name, fns in calls.items():
         for call in fns:

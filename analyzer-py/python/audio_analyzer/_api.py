@@ -290,8 +290,8 @@ def analyze_many(
     max_duration: Optional[float] = _core.DEFAULT_MAX_DURATION,
     max_decoded_bytes: Optional[int] = _core.DEFAULT_MAX_DECODED_BYTES,
 ) -> BatchResult:
-    """Analyse many sources on ``workers`` Rust threads (default: all cores) with the GIL
-    released; returns a :class:`BatchResult` in input order.
+    """Analyse many sources on ``workers`` Rust threads (default: all cores; 1 to 1024, never
+    more than the sources) with the GIL released; returns a :class:`BatchResult` in input order.
 
     ``on_error``: ``"record"`` (default) keeps failed items as results with ``.error`` set,
     ``"raise"`` raises the first failure (in input order), ``"skip"`` drops them. ``progress``
