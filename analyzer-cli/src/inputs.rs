@@ -20,6 +20,25 @@ pub use analyzer_core::audio::AUDIO_EXTENSIONS;
 /// The argument that stands for "read paths from standard input, one per line".
 pub const STDIN_ARG: &str = "-";
 
+/// What ends a path read from standard input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StdinDelimiter {
+    /// A newline (a `\r` before it is dropped): `find ... | audio-analyzer analyze -`.
+    #[default]
+    Newline,
+    /// A NUL byte, as `find -print0` writes: names may then hold newlines.
+    Nul,
+}
+
+impl StdinDelimiter {
+    fn byte(self) -> u8 {
+        match self {
+            StdinDelimiter::Newline => b'\n',
+            StdinDelimiter::Nul => 0,
+        }
+    }
+}
+
 /// Why the input list could not be built (a usage error: exit code 2).
 #[derive(Debug)]
 pub struct InputError(pub String);
@@ -48,12 +67,13 @@ pub fn collect(
     args: &[impl AsRef<OsStr>],
     manifest: Option<&Path>,
     stdin: &mut dyn BufRead,
+    delimiter: StdinDelimiter,
 ) -> Result<Vec<TrackInput>, InputError> {
     let mut out = Vec::new();
     for arg in args {
         let arg = arg.as_ref();
         if arg == STDIN_ARG {
-            read_path_lines(stdin, &mut out)?;
+            read_paths(stdin, delimiter, &mut out)?;
             continue;
         }
         let path = PathBuf::from(arg);
@@ -76,20 +96,27 @@ fn input_for_path(path: PathBuf) -> TrackInput {
     TrackInput { id: path_text(&path), path }
 }
 
-/// Appends one input per non-empty line of `reader` (a trailing `\r` is dropped). Lines are
-/// bytes, not text, so that `find ... | audio-analyzer analyze -` works on names that are not
-/// UTF-8.
-fn read_path_lines(reader: &mut dyn BufRead, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
+/// Appends one input per non-empty `delimiter`-terminated record of `reader` (for newlines, a
+/// trailing `\r` is dropped). Records are bytes, not text, so that `find ... | audio-analyzer
+/// analyze -` works on names that are not UTF-8.
+fn read_paths(
+    reader: &mut dyn BufRead,
+    delimiter: StdinDelimiter,
+    out: &mut Vec<TrackInput>,
+) -> Result<(), InputError> {
+    let end = delimiter.byte();
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n =
-            reader.read_until(b'\n', &mut line).map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
+        let n = reader.read_until(end, &mut line).map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
         if n == 0 {
             return Ok(());
         }
-        let p = line.strip_suffix(b"\n").unwrap_or(&line);
-        let p = p.strip_suffix(b"\r").unwrap_or(p);
+        let p = line.strip_suffix(&[end]).unwrap_or(&line);
+        let p = match delimiter {
+            StdinDelimiter::Newline => p.strip_suffix(b"\r").unwrap_or(p),
+            StdinDelimiter::Nul => p,
+        };
         if !p.is_empty() {
             out.push(input_for_path(path_from_bytes(p)));
         }
@@ -210,7 +237,7 @@ mod tests {
             .unwrap();
         let mut stdin = std::io::Cursor::new(b"one.wav\r\n\ntwo.mp3\n".to_vec());
         let args = vec![td.join("formats").to_string_lossy().into_owned(), "-".into(), "one.wav".into()];
-        let got = collect(&args, Some(&m), &mut stdin).unwrap();
+        let got = collect(&args, Some(&m), &mut stdin, StdinDelimiter::Newline).unwrap();
         let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
         let formats: Vec<&str> = ids.iter().copied().filter(|i| i.contains("formats")).collect();
         assert_eq!(formats.len(), 11, "{ids:?}");
@@ -234,7 +261,7 @@ mod tests {
         symlink(".", root.path().join("self")).unwrap(); // a cycle on itself
         symlink(&a, root.path().join("b")).unwrap(); // a second link to `a`
         let args = vec![root.path().to_string_lossy().into_owned()];
-        let got = collect(&args, None, &mut std::io::Cursor::new(Vec::new())).unwrap();
+        let got = collect(&args, None, &mut std::io::Cursor::new(Vec::new()), StdinDelimiter::Newline).unwrap();
         let paths: Vec<&Path> = got.iter().map(|i| i.path.as_path()).collect();
         assert_eq!(paths, [a.join("t.wav").as_path()]);
     }
@@ -257,14 +284,28 @@ mod tests {
             assert_eq!(got.iter().map(|i| i.id.clone()).collect::<Vec<_>>(), expected);
             assert_eq!(got.iter().map(|i| i.path.clone()).collect::<Vec<_>>(), files);
         };
-        check(collect(&[root.path()], None, &mut std::io::empty()).unwrap());
-        check(collect(&files, None, &mut std::io::empty()).unwrap());
+        check(collect(&[root.path()], None, &mut std::io::empty(), StdinDelimiter::Newline).unwrap());
+        check(collect(&files, None, &mut std::io::empty(), StdinDelimiter::Newline).unwrap());
         let mut lines = Vec::new();
         for f in &files {
             lines.extend_from_slice(f.as_os_str().as_bytes());
             lines.extend_from_slice(b"\r\n");
         }
-        check(collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(lines)).unwrap());
+        check(collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(lines), StdinDelimiter::Newline).unwrap());
+    }
+
+    /// NUL-terminated paths (`find -print0`): a newline or a `\r` is part of the name, and a
+    /// last record without its NUL still counts.
+    #[test]
+    fn nul_delimited_stdin_keeps_newlines_in_names() {
+        let stdin = b"two\nlines.wav\0ends in cr\r.wav\0\0last.mp3".to_vec();
+        let got = collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(stdin.clone()), StdinDelimiter::Nul).unwrap();
+        let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["two\nlines.wav", "ends in cr\r.wav", "last.mp3"]);
+        // Read by lines, the same bytes are other names.
+        let by_lines = collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(stdin), StdinDelimiter::Newline).unwrap();
+        assert_eq!(by_lines.len(), 2);
+        assert_eq!(by_lines[0].id, "two");
     }
 
     /// No positional arguments (only a manifest).
@@ -275,8 +316,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let m = dir.path().join("m.jsonl");
         std::fs::write(&m, "{\"id\": 3}\n").unwrap();
-        let err = collect(NO_ARGS, Some(&m), &mut std::io::empty()).unwrap_err();
+        let err = collect(NO_ARGS, Some(&m), &mut std::io::empty(), StdinDelimiter::Newline).unwrap_err();
         assert!(err.0.contains("m.jsonl:1"), "{err}");
-        assert!(collect(NO_ARGS, Some(&dir.path().join("none")), &mut std::io::empty()).is_err());
+        assert!(
+            collect(NO_ARGS, Some(&dir.path().join("none")), &mut std::io::empty(), StdinDelimiter::Newline).is_err()
+        );
     }
 }

@@ -77,10 +77,14 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     /// Audio files, directories (searched recursively for audio extensions), or `-` to read
-    /// paths from stdin, one per line. The record id is the path as given (a name that is not
+    /// paths from stdin, one per line (or NUL-terminated, with `-0`). The record id is the path as given (a name that is not
     /// UTF-8 has its invalid bytes written as `%XX`).
     #[arg(required_unless_present = "manifest")]
     inputs: Vec<OsString>,
+    /// Paths read from stdin (`-`) end with a NUL byte instead of a newline, as `find -print0`
+    /// writes them: names may then contain newlines.
+    #[arg(short = '0', long)]
+    null: bool,
     /// Manifest of inputs (UTF-8): lines `id<TAB>path` or JSON Lines `{"id": ..., "path": ...}`;
     /// relative paths are relative to the manifest's directory.
     #[arg(long)]
@@ -222,7 +226,9 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
             }
         }
     };
-    let inputs = match inputs::collect(&args.inputs, args.manifest.as_deref(), &mut std::io::stdin().lock()) {
+    let delimiter = if args.null { inputs::StdinDelimiter::Nul } else { inputs::StdinDelimiter::Newline };
+    let inputs = match inputs::collect(&args.inputs, args.manifest.as_deref(), &mut std::io::stdin().lock(), delimiter)
+    {
         Ok(i) => i,
         Err(e) => return usage(e),
     };

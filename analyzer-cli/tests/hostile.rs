@@ -176,6 +176,26 @@ fn file_names_that_are_not_utf8_are_each_analysed_under_its_own_id() {
     assert_eq!(ids(analyze_with_stdin(&["-", "--no-progress"], &lines)), expected, "on stdin");
 }
 
+/// A name holding a newline, as `find -print0 | audio-analyzer analyze -0 -` passes it: one
+/// record under that name. Read by lines, the same bytes name two files that do not exist.
+#[cfg(unix)]
+#[test]
+fn nul_separated_stdin_takes_names_with_newlines() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let odd = dir.path().join("two\nlines.wav");
+    std::fs::copy(testdata().join("formats/s16.wav"), &odd).unwrap();
+    let stdin = [odd.as_os_str().as_bytes(), b"\0"].concat();
+    let run = analyze_with_stdin(&["-0", "-", "--no-progress"], &stdin);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = String::from_utf8(run.stdout).unwrap();
+    let records: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["id"], odd.to_str().unwrap());
+    let by_lines = analyze_with_stdin(&["-", "--no-progress"], &stdin);
+    assert_eq!(by_lines.status.code(), Some(1), "two missing files");
+}
+
 #[test]
 fn a_panic_inside_the_core_is_a_recorded_failure_not_an_abort() {
     let work = tempfile::tempdir().unwrap();
