@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::track::{TrackInput, path_text};
+use crate::track::{TrackInput, bytes_text, path_text};
 
 /// File extensions (lowercase) picked up when walking a directory (the core's list). Files named
 /// explicitly are always attempted whatever their extension.
@@ -171,9 +171,9 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>) ->
 
 /// Reads a manifest file and appends its entries to `out` (see [`parse_manifest`]).
 fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
-    let text = std::fs::read_to_string(manifest).map_err(|e| InputError(format!("{}: {e}", manifest.display())))?;
+    let bytes = std::fs::read(manifest).map_err(|e| InputError(format!("{}: {e}", manifest.display())))?;
     let base = manifest.parent().unwrap_or(Path::new(""));
-    out.extend(parse_manifest(&text, base, &manifest.display().to_string())?);
+    out.extend(parse_manifest(&bytes, base, &manifest.display().to_string())?);
     Ok(())
 }
 
@@ -182,29 +182,37 @@ fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), Input
 /// `base` (the manifest's directory). Empty lines and lines starting with `#` are skipped.
 /// `name` labels the lines in error messages (`name:line: ...`).
 ///
+/// JSON lines must be UTF-8 (JSON is); a tab-separated line need not be: its path is taken as
+/// the operating system's bytes, as on stdin, and an id that is not UTF-8 is written as
+/// [`path_text`] writes such a name (`%XX`), so that a Latin-1 path from an old catalogue is
+/// one input, not a manifest that fails as a whole.
+///
 /// # Errors
 /// [`InputError`] for a malformed JSON line or an empty path.
-pub fn parse_manifest(text: &str, base: &Path, name: &str) -> Result<Vec<TrackInput>, InputError> {
+pub fn parse_manifest(bytes: &[u8], base: &Path, name: &str) -> Result<Vec<TrackInput>, InputError> {
     let mut out = Vec::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = raw.trim_end_matches('\r');
-        if line.trim().is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let (id, path) = if line.trim_start().starts_with('{') {
-            let e: ManifestEntry =
-                serde_json::from_str(line).map_err(|e| InputError(format!("{name}:{}: {e}", n + 1)))?;
-            (e.id, e.path)
-        } else if let Some((id, path)) = line.split_once('\t') {
-            (Some(id.to_string()), path.to_string())
-        } else {
-            (None, line.to_string())
+    for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let (id, path) = match std::str::from_utf8(line) {
+            Ok(text) if text.trim().is_empty() || text.starts_with('#') => continue,
+            Ok(text) if text.trim_start().starts_with('{') => {
+                let e: ManifestEntry =
+                    serde_json::from_str(text).map_err(|e| InputError(format!("{name}:{}: {e}", n + 1)))?;
+                (e.id, PathBuf::from(e.path))
+            }
+            _ if line.starts_with(b"#") => continue,
+            _ if line.trim_ascii_start().starts_with(b"{") => {
+                return Err(InputError(format!("{name}:{}: a JSON line that is not UTF-8", n + 1)));
+            }
+            _ => match line.iter().position(|&b| b == b'\t') {
+                Some(tab) => (Some(bytes_text(&line[..tab])), path_from_bytes(&line[tab + 1..])),
+                None => (None, path_from_bytes(line)),
+            },
         };
-        if path.is_empty() {
+        if path.as_os_str().is_empty() {
             return Err(InputError(format!("{name}:{}: empty path", n + 1)));
         }
-        let p = Path::new(&path);
-        let resolved = if p.is_absolute() { p.to_path_buf() } else { base.join(p) };
+        let resolved = if path.is_absolute() { path } else { base.join(path) };
         let id = id.unwrap_or_else(|| path_text(&resolved));
         out.push(TrackInput { id, path: resolved });
     }
@@ -306,6 +314,23 @@ mod tests {
         let by_lines = collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(stdin), StdinDelimiter::Newline).unwrap();
         assert_eq!(by_lines.len(), 2);
         assert_eq!(by_lines[0].id, "two");
+    }
+
+    /// A tab-separated manifest line need not be UTF-8 (a Latin-1 path from an old catalogue):
+    /// the path is the bytes, a non-UTF-8 id is escaped; a JSON line must be UTF-8. Before, one
+    /// such line failed the whole manifest (a usage error, nothing analysed).
+    #[cfg(unix)]
+    #[test]
+    fn tab_separated_manifest_lines_need_not_be_utf8() {
+        use std::os::unix::ffi::OsStrExt;
+        let text = b"caf\xe9\t/m/caf\xe9.wav\n/m/na\xefve.mp3\nok\t/m/ok.flac\r\n".to_vec();
+        let got = parse_manifest(&text, Path::new("/base"), "m.tsv").unwrap();
+        let ids: Vec<&str> = got.iter().map(|i| i.id.as_str()).collect();
+        assert_eq!(ids, ["caf%E9", "/m/na%EFve.mp3", "ok"]);
+        assert_eq!(got[0].path.as_os_str().as_bytes(), b"/m/caf\xe9.wav");
+        assert_eq!(got[1].path.as_os_str().as_bytes(), b"/m/na\xefve.mp3");
+        let err = parse_manifest(b"ok\t/a.wav\n{\"path\": \"caf\xe9\"}\n", Path::new("/"), "m.jsonl").unwrap_err();
+        assert!(err.0.contains("m.jsonl:2") && err.0.contains("UTF-8"), "{err}");
     }
 
     /// No positional arguments (only a manifest).

@@ -85,8 +85,8 @@ struct AnalyzeArgs {
     /// writes them: names may then contain newlines.
     #[arg(short = '0', long)]
     null: bool,
-    /// Manifest of inputs (UTF-8): lines `id<TAB>path` or JSON Lines `{"id": ..., "path": ...}`;
-    /// relative paths are relative to the manifest's directory.
+    /// Manifest of inputs: lines `id<TAB>path` (need not be UTF-8) or JSON Lines `{"id": ...,
+    /// "path": ...}`; relative paths are relative to the manifest's directory.
     #[arg(long)]
     manifest: Option<PathBuf>,
     /// Output file (`.jsonl`, `.csv`, `.parquet`) or `-` for JSON Lines on stdout. Rerunning

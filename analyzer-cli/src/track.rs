@@ -103,8 +103,16 @@ pub fn path_text(path: &Path) -> String {
     }
 }
 
+/// Bytes read as an id (a manifest's `id` column): the text itself when it is UTF-8, otherwise
+/// written as [`path_text`] writes a name that is not UTF-8.
+pub fn bytes_text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_owned(),
+        Err(_) => escape_non_utf8(bytes),
+    }
+}
+
 /// `bytes` as text, each byte of an invalid UTF-8 sequence written as `%XX` and `%` as `%25`.
-#[cfg(unix)]
 fn escape_non_utf8(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len() + bytes.len() / 2);
