@@ -58,8 +58,8 @@ struct ManifestEntry {
 
 /// Builds the input list from positional arguments and an optional manifest.
 ///
-/// Paths need not be UTF-8 (arguments, directory entries and lines on stdin are taken as the
-/// operating system's bytes); their ids are [`path_text`].
+/// Paths need not be UTF-8 (arguments, directory entries, paths on stdin and tab-separated
+/// manifest lines are taken as the operating system's bytes); their ids are [`path_text`].
 ///
 /// # Errors
 /// [`InputError`] for an unreadable manifest or directory, or a malformed manifest line.
