@@ -191,6 +191,7 @@ fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), Input
 /// [`InputError`] for a malformed JSON line or an empty path.
 pub fn parse_manifest(bytes: &[u8], base: &Path, name: &str) -> Result<Vec<TrackInput>, InputError> {
     let mut out = Vec::new();
+    let bytes = &bytes[crate::output::bom_len(bytes)..];
     for (n, raw) in bytes.split(|&b| b == b'\n').enumerate() {
         let line = raw.strip_suffix(b"\r").unwrap_or(raw);
         let (id, path) = match std::str::from_utf8(line) {
@@ -331,6 +332,15 @@ mod tests {
         assert_eq!(got[1].path.as_os_str().as_bytes(), b"/m/na\xefve.mp3");
         let err = parse_manifest(b"ok\t/a.wav\n{\"path\": \"caf\xe9\"}\n", Path::new("/"), "m.jsonl").unwrap_err();
         assert!(err.0.contains("m.jsonl:2") && err.0.contains("UTF-8"), "{err}");
+    }
+
+    /// A byte-order mark (a manifest saved by Notepad or Excel) is not part of the first id.
+    #[test]
+    fn a_manifest_byte_order_mark_is_skipped() {
+        let got = parse_manifest(b"\xEF\xBB\xBFa\t/m/a.wav\n", Path::new("/"), "m.tsv").unwrap();
+        assert_eq!(got[0].id, "a");
+        let got = parse_manifest(b"\xEF\xBB\xBF{\"id\": \"b\", \"path\": \"/m/b.wav\"}\n", Path::new("/"), "m.jsonl");
+        assert_eq!(got.unwrap()[0].id, "b");
     }
 
     /// No positional arguments (only a manifest).

@@ -220,6 +220,15 @@ def test_record_json_is_the_cli_line():
     assert json.loads(line)["tempo"] is None and json.loads(line)["energy"] == 0.5
 
 
+def test_snapshot_lines_behind_a_byte_order_mark_are_read():
+    from audio_analyzer.beam._transforms import _parse_json_line
+
+    r = {name: None for name in aab.FIELDS}
+    r.update(id="a", path="a.wav", duration_ms=5)
+    (got,) = list(_parse_json_line("\ufeff" + aab.record_json(r)))
+    assert got["id"] == "a"
+
+
 def test_readme_beam_example_runs(cli, music, tmp_path):
     """The README's Beam example, run as written with the gs:// names pointed at local files."""
     import re

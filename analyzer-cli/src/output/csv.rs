@@ -21,7 +21,15 @@ fn invalid(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
 
+/// As [`parse_body`] after a byte-order mark, if any (counted in the valid prefix once the header
+/// is, so that a file holding only the mark gets a header).
 fn parse(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
+    let bom = super::bom_len(bytes);
+    let (records, valid) = parse_body(&bytes[bom..])?;
+    Ok((records, if valid > 0 { valid + bom as u64 } else { 0 }))
+}
+
+fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     if complete == 0 {
         return Ok((Vec::new(), 0));
@@ -141,6 +149,16 @@ mod tests {
             let (again, _) = parse(&buf[..valid as usize]).unwrap();
             assert_eq!(again, got, "cut {cut}");
         }
+    }
+
+    /// A CSV saved as "CSV UTF-8" by a spreadsheet starts with a byte-order mark.
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let recs = sample_records();
+        let mut buf = b"\xEF\xBB\xBF".to_vec();
+        write_all(&mut buf, &recs).unwrap();
+        assert_eq!(parse(&buf).unwrap(), (recs, buf.len() as u64));
+        assert_eq!(parse(b"\xEF\xBB\xBF").unwrap(), (Vec::new(), 0));
     }
 
     #[test]

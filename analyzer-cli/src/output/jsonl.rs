@@ -17,7 +17,14 @@ pub fn read(path: &Path) -> io::Result<(Vec<Record>, u64)> {
     parse(&bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
+/// As [`parse_body`] after a byte-order mark, if any (counted in the valid prefix once a line is).
 fn parse(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
+    let bom = super::bom_len(bytes);
+    let (records, valid) = parse_body(&bytes[bom..])?;
+    Ok((records, if valid > 0 { valid + bom as u64 } else { 0 }))
+}
+
+fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     let mut records = Vec::new();
     let mut valid = 0usize;
@@ -120,6 +127,17 @@ mod tests {
         assert_eq!(parse(&bad).unwrap_err().kind(), io::ErrorKind::InvalidData);
         let (got, _) = parse(b"\n\n").unwrap();
         assert!(got.is_empty());
+    }
+
+    /// A file saved by an editor that adds a UTF-8 byte-order mark: read as without it, the mark
+    /// kept in the valid prefix (appending goes after it); a mark alone is an empty file.
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        let recs = sample_records();
+        let mut buf = b"\xEF\xBB\xBF".to_vec();
+        write_all(&mut buf, &recs).unwrap();
+        assert_eq!(parse(&buf).unwrap(), (recs, buf.len() as u64));
+        assert_eq!(parse(b"\xEF\xBB\xBF").unwrap(), (Vec::new(), 0));
     }
 
     #[test]

@@ -27,6 +27,17 @@ use crate::record::Record;
 /// Records between two fsyncs of an appended JSON Lines / CSV output.
 pub const SYNC_EVERY_RECORDS: usize = 64;
 
+/// The UTF-8 byte-order mark that Windows editors (Notepad, Excel's "CSV UTF-8") put at the start
+/// of a text file.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Length of a UTF-8 byte-order mark at the start of `bytes` (3 or 0): read files skip it, so
+/// that a snapshot or manifest saved by such an editor reads as it was written (a JSON line
+/// behind a mark does not parse, a CSV header does not match, a manifest id would carry it).
+pub(crate) fn bom_len(bytes: &[u8]) -> usize {
+    if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 }
+}
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -251,6 +251,8 @@ def snapshot_format(path: str, fmt: Optional[str] = None) -> str:
 
 
 def _parse_json_line(line: str) -> Iterator[Record]:
+    # A byte-order mark (a file saved by a Windows editor) before the first line, as the CLI skips it.
+    line = line.lstrip("\ufeff")
     if not line.strip():
         return
     try:
