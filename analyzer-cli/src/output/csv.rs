@@ -21,12 +21,8 @@ fn invalid(msg: impl Into<String>) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.into())
 }
 
-/// As [`parse_body`] after a byte-order mark, if any (counted in the valid prefix once the header
-/// is, so that a file holding only the mark gets a header).
 fn parse(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
-    let bom = super::bom_len(bytes);
-    let (records, valid) = parse_body(&bytes[bom..])?;
-    Ok((records, if valid > 0 { valid + bom as u64 } else { 0 }))
+    super::parse_after_bom(bytes, parse_body)
 }
 
 fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {

@@ -17,11 +17,8 @@ pub fn read(path: &Path) -> io::Result<(Vec<Record>, u64)> {
     parse(&bytes).map_err(|e| io::Error::new(e.kind(), format!("{}: {e}", path.display())))
 }
 
-/// As [`parse_body`] after a byte-order mark, if any (counted in the valid prefix once a line is).
 fn parse(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
-    let bom = super::bom_len(bytes);
-    let (records, valid) = parse_body(&bytes[bom..])?;
-    Ok((records, if valid > 0 { valid + bom as u64 } else { 0 }))
+    super::parse_after_bom(bytes, parse_body)
 }
 
 fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {

@@ -38,6 +38,18 @@ pub(crate) fn bom_len(bytes: &[u8]) -> usize {
     if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 }
 }
 
+/// `parse` (records and the byte length of their valid prefix) on `bytes` after a byte-order
+/// mark, if any; the mark counts in the valid prefix once something after it does, so that a
+/// file holding only the mark is rewritten from its start.
+pub(crate) fn parse_after_bom(
+    bytes: &[u8],
+    parse: impl Fn(&[u8]) -> io::Result<(Vec<Record>, u64)>,
+) -> io::Result<(Vec<Record>, u64)> {
+    let bom = bom_len(bytes);
+    let (records, valid) = parse(&bytes[bom..])?;
+    Ok((records, if valid > 0 { valid + bom as u64 } else { 0 }))
+}
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
