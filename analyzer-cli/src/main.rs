@@ -77,8 +77,8 @@ enum Command {
 #[derive(Debug, clap::Args)]
 struct AnalyzeArgs {
     /// Audio files, directories (searched recursively for audio extensions), or `-` to read
-    /// paths from stdin, one per line (or NUL-terminated, with `-0`). The record id is the path as given (a name that is not
-    /// UTF-8 has its invalid bytes written as `%XX`).
+    /// paths from stdin, one per line (or NUL-terminated, with `-0`). The record id is the path
+    /// as given (a name that is not UTF-8 has its invalid bytes written as `%XX`).
     #[arg(required_unless_present = "manifest")]
     inputs: Vec<OsString>,
     /// Paths read from stdin (`-`) end with a NUL byte instead of a newline, as `find -print0`

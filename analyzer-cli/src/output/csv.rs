@@ -147,16 +147,6 @@ mod tests {
         }
     }
 
-    /// A CSV saved as "CSV UTF-8" by a spreadsheet starts with a byte-order mark.
-    #[test]
-    fn a_leading_byte_order_mark_is_skipped() {
-        let recs = sample_records();
-        let mut buf = b"\xEF\xBB\xBF".to_vec();
-        write_all(&mut buf, &recs).unwrap();
-        assert_eq!(parse(&buf).unwrap(), (recs, buf.len() as u64));
-        assert_eq!(parse(b"\xEF\xBB\xBF").unwrap(), (Vec::new(), 0));
-    }
-
     #[test]
     fn wrong_header_is_an_error() {
         assert_eq!(parse(b"a,b\n1,2\n").unwrap_err().kind(), io::ErrorKind::InvalidData);

@@ -126,17 +126,6 @@ mod tests {
         assert!(got.is_empty());
     }
 
-    /// A file saved by an editor that adds a UTF-8 byte-order mark: read as without it, the mark
-    /// kept in the valid prefix (appending goes after it); a mark alone is an empty file.
-    #[test]
-    fn a_leading_byte_order_mark_is_skipped() {
-        let recs = sample_records();
-        let mut buf = b"\xEF\xBB\xBF".to_vec();
-        write_all(&mut buf, &recs).unwrap();
-        assert_eq!(parse(&buf).unwrap(), (recs, buf.len() as u64));
-        assert_eq!(parse(b"\xEF\xBB\xBF").unwrap(), (Vec::new(), 0));
-    }
-
     #[test]
     fn open_repairs_a_torn_file() {
         let dir = tempfile::tempdir().unwrap();

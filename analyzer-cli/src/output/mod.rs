@@ -344,6 +344,27 @@ mod tests {
         assert_eq!(Format::from_path(Path::new("x.txt")), None);
     }
 
+    /// A JSON Lines or CSV file saved by an editor that adds a UTF-8 byte-order mark (Notepad,
+    /// Excel's "CSV UTF-8") reads as without it, the mark kept in the valid prefix (appending
+    /// goes after it); a mark alone is an empty file, rewritten from its start.
+    #[test]
+    fn a_leading_byte_order_mark_is_skipped() {
+        type Reader = fn(&Path) -> io::Result<(Vec<Record>, u64)>;
+        let dir = tempfile::tempdir().unwrap();
+        let recs = test_support::sample_records();
+        let readers: [(&str, Format, Reader); 2] =
+            [("o.jsonl", Format::Jsonl, jsonl::read), ("o.csv", Format::Csv, csv::read)];
+        for (name, fmt, read) in readers {
+            let p = dir.path().join(name);
+            write_atomic(&p, fmt, &recs).unwrap();
+            let marked = [UTF8_BOM, &std::fs::read(&p).unwrap()].concat();
+            std::fs::write(&p, &marked).unwrap();
+            assert_eq!(read(&p).unwrap(), (recs.clone(), marked.len() as u64), "{name}");
+            std::fs::write(&p, UTF8_BOM).unwrap();
+            assert_eq!(read(&p).unwrap(), (Vec::new(), 0), "{name}: a mark alone");
+        }
+    }
+
     #[test]
     fn sinks_append_resume_and_compact() {
         let dir = tempfile::tempdir().unwrap();
