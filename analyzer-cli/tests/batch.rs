@@ -509,7 +509,8 @@ fn merge_folds_snapshots_last_write_wins() {
     let mut new = base[0].clone();
     new["id"] = "brand-new".into();
     let daily1 = tmp.path().join("daily1.jsonl");
-    std::fs::write(&daily1, format!("{changed}\n{new}\n")).unwrap();
+    // A torn last line (a crashed writer's residue) is left out, with a warning.
+    std::fs::write(&daily1, format!("{changed}\n{new}\n{{\"id\": \"half-writ")).unwrap();
     let mut changed_again = changed.clone();
     changed_again["tempo"] = 130.5.into();
     let daily2 = tmp.path().join("daily2.jsonl");
@@ -519,6 +520,8 @@ fn merge_folds_snapshots_last_write_wins() {
 
     let o = run(&["merge", s(&full), s(&daily1), s(&daily2_csv), "-o", s(&full)]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains("daily1.jsonl: leaving out a torn last record (17 bytes)"), "{stderr}");
     let merged = read_parquet(&full);
     assert_eq!(merged.len(), base.len() + 1);
     assert_eq!(merged[2], changed_again, "last write wins, in place");

@@ -122,14 +122,23 @@ pub fn open_sink(path: &Path, format: Format) -> io::Result<(Box<dyn Sink>, Vec<
 }
 
 /// Reads every record of an output file without modifying it (a torn last JSON Lines / CSV
-/// record is ignored; for Parquet, finished parts of an interrupted run are included).
+/// record is left out with a warning on stderr; for Parquet, finished parts of an interrupted
+/// run are included).
 ///
 /// # Errors
 /// The file cannot be read or is not a valid output of this format.
 pub fn read_records(path: &Path, format: Format) -> io::Result<Vec<Record>> {
+    let text = |read: fn(&Path) -> io::Result<(Vec<Record>, u64)>| {
+        let (records, valid) = read(path)?;
+        let len = std::fs::metadata(path)?.len();
+        if valid < len {
+            eprintln!("warning: {}: leaving out a torn last record ({} bytes)", path.display(), len - valid);
+        }
+        Ok(records)
+    };
     match format {
-        Format::Jsonl => jsonl::read(path).map(|(r, _)| r),
-        Format::Csv => csv::read(path).map(|(r, _)| r),
+        Format::Jsonl => text(jsonl::read),
+        Format::Csv => text(csv::read),
         Format::Parquet => parquet::read_with_parts(path),
     }
 }
