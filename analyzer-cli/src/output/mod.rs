@@ -128,19 +128,21 @@ pub fn open_sink(path: &Path, format: Format) -> io::Result<(Box<dyn Sink>, Vec<
 /// # Errors
 /// The file cannot be read or is not a valid output of this format.
 pub fn read_records(path: &Path, format: Format) -> io::Result<Vec<Record>> {
-    let text = |read: fn(&Path) -> io::Result<(Vec<Record>, u64)>| {
-        let (records, valid) = read(path)?;
-        let len = std::fs::metadata(path)?.len();
-        if valid < len {
-            eprintln!("warning: {}: leaving out a torn last record ({} bytes)", path.display(), len - valid);
-        }
-        Ok(records)
-    };
     match format {
-        Format::Jsonl => text(jsonl::read),
-        Format::Csv => text(csv::read),
+        Format::Jsonl => warn_torn(path, jsonl::read(path)?),
+        Format::Csv => warn_torn(path, csv::read(path)?),
         Format::Parquet => parquet::read_with_parts(path),
     }
+}
+
+/// The records of a text output read as `(records, valid prefix length)`, with a warning when
+/// the file goes on past the valid prefix (a torn last record, left out).
+fn warn_torn(path: &Path, (records, valid): (Vec<Record>, u64)) -> io::Result<Vec<Record>> {
+    let len = std::fs::metadata(path)?.len();
+    if valid < len {
+        eprintln!("warning: {}: leaving out a torn last record ({} bytes)", path.display(), len - valid);
+    }
+    Ok(records)
 }
 
 /// Writes `records` to `path` atomically: temporary file, fsync, rename.
