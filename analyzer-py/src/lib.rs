@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 mod batch;
 mod record;
+mod samples;
 
 use std::sync::Mutex;
 
@@ -17,7 +18,7 @@ use analyzer_core::spectral::{PadMode, Stft, StftConfig, WindowType};
 use analyzer_core::{AnalyzerError, ErrorKind};
 use analyzer_core::{rhythm, tonal};
 use numpy::ndarray::Array2;
-use numpy::{AllowTypeChange, Complex32, PyArray1, PyArray2, PyArrayLike1, PyUntypedArrayMethods};
+use numpy::{Complex32, PyArray1, PyArray2};
 use pyo3::IntoPyObject;
 use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyTypeError};
 use pyo3::prelude::*;
@@ -157,16 +158,23 @@ enum Source {
 }
 
 fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    try_extract_source(obj)?.ok_or_else(|| {
+        PyTypeError::new_err("source must be a path (str or os.PathLike), bytes, or a binary file object")
+    })
+}
+
+/// An encoded source, or `None` when `obj` is of no type that can hold one.
+fn try_extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Option<Source>> {
     if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Source::Bytes(b.as_bytes().to_vec(), None));
+        return Ok(Some(Source::Bytes(b.as_bytes().to_vec(), None)));
     }
     if let Ok(p) = obj.extract::<PathBuf>() {
-        return Ok(Source::Path(p));
+        return Ok(Some(Source::Path(p)));
     }
     if let Ok(v) = obj.extract::<Vec<u8>>()
         && !obj.is_instance_of::<pyo3::types::PyList>()
     {
-        return Ok(Source::Bytes(v, None));
+        return Ok(Some(Source::Bytes(v, None)));
     }
     if obj.hasattr("read")? {
         let data = obj.call_method0("read")?;
@@ -178,9 +186,9 @@ fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
             .ok()
             .and_then(|n| n.extract::<PathBuf>().ok())
             .and_then(|p| p.extension().map(|e| e.to_string_lossy().into_owned()));
-        return Ok(Source::Bytes(bytes.as_bytes().to_vec(), ext));
+        return Ok(Some(Source::Bytes(bytes.as_bytes().to_vec(), ext)));
     }
-    Err(PyTypeError::new_err("source must be a path (str or os.PathLike), bytes, or a binary file object"))
+    Ok(None)
 }
 
 /// Decodes audio to a mono float32 array at `sr` Hz (`sr=None` keeps the file's rate).
@@ -237,13 +245,13 @@ fn pad_mode_from_name(name: &str) -> Result<PadMode, AnalyzerError> {
 }
 
 /// Short-time Fourier transform; returns complex64 of shape `(1 + n_fft // 2, n_frames)`
-/// (librosa's layout). `y` is converted to float32 if needed (float64 is accepted).
+/// (librosa's layout). `y` is converted as [`samples::samples_1d`] says.
 #[pyfunction]
 #[pyo3(signature = (y, *, n_fft = 2048, hop_length = None, win_length = None, window = "hann", center = true, pad_mode = "constant"))]
 #[allow(clippy::too_many_arguments)]
 fn stft<'py>(
     py: Python<'py>,
-    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    y: &Bound<'py, PyAny>,
     n_fft: i128,
     hop_length: Option<i128>,
     win_length: Option<i128>,
@@ -254,7 +262,7 @@ fn stft<'py>(
     let n_fft: usize = unsigned(py, "n_fft", n_fft)?;
     let hop_length: Option<usize> = unsigned_opt(py, "hop_length", hop_length)?;
     let win_length: Option<usize> = unsigned_opt(py, "win_length", win_length)?;
-    let samples: Vec<f32> = y.as_array().iter().copied().collect();
+    let samples = samples::samples_1d(y)?;
     let window = window.to_string();
     let pad_mode = pad_mode.to_string();
     let (data, n_frames, n_bins) = run_detached(py, move || {
@@ -279,36 +287,18 @@ enum AnalysisSource {
 }
 
 fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<AnalysisSource> {
-    if let Ok(array) = obj.cast::<numpy::PyUntypedArray>() {
+    if obj.cast::<numpy::PyUntypedArray>().is_ok() {
         let sr =
             sr.ok_or_else(|| parameter_error(obj.py(), "sr is required when the source is a numpy array".into()))?;
-        let ndim = array.ndim();
-        let as_f32 = obj.py().import("numpy")?.getattr("asarray")?.call((obj, "float32"), None)?;
-        let samples: Vec<f32> = match ndim {
-            1 => as_f32.extract::<PyArrayLike1<f32, AllowTypeChange>>()?.as_array().iter().copied().collect(),
-            2 => {
-                // librosa's multichannel layout: (channels, n); mix down by the mean.
-                let a = as_f32.extract::<numpy::PyArrayLike2<f32, AllowTypeChange>>()?;
-                let view = a.as_array();
-                let (channels, n) = view.dim();
-                if channels == 0 {
-                    return Err(map_error(
-                        obj.py(),
-                        AnalyzerError::invalid("y", "a (channels, n) array needs channels >= 1"),
-                    ));
-                }
-                (0..n).map(|i| view.column(i).sum() / channels as f32).collect()
-            }
-            _ => {
-                return Err(map_error(
-                    obj.py(),
-                    AnalyzerError::invalid("y", format!("expected 1-D or 2-D samples, got {ndim}-D")),
-                ));
-            }
-        };
+        let samples = samples::samples_mono(obj)?;
         return Ok(AnalysisSource::Samples(samples, sr));
     }
-    Ok(AnalysisSource::Encoded(extract_source(obj)?))
+    match try_extract_source(obj)? {
+        Some(src) => Ok(AnalysisSource::Encoded(src)),
+        None => Err(PyTypeError::new_err(
+            "source must be a path (str or os.PathLike), bytes, a binary file object, or a numpy array of samples",
+        )),
+    }
 }
 
 fn run_analysis(src: &AnalysisSource, cfg: &AnalysisConfig) -> Result<TrackAnalysis, AnalyzerError> {
@@ -515,22 +505,13 @@ impl AnalyzeBatch {
     }
 }
 
-/// Copies a 1-D array-like into float32 samples (float64 and other dtypes are converted).
-fn samples_of(y: &PyArrayLike1<'_, f32, AllowTypeChange>) -> Vec<f32> {
-    y.as_array().iter().copied().collect()
-}
-
 /// Onset strength (SuperFlux, Böck & Widmer 2013) of mono `y` at `sr` Hz: returns
 /// `(envelope float32, frame_rate)`; frame `t` is centred at `t / frame_rate` seconds.
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
-fn onset_strength<'py>(
-    py: Python<'py>,
-    y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    sr: i128,
-) -> PyResult<(Bound<'py, PyArray1<f32>>, f32)> {
+fn onset_strength<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<(Bound<'py, PyArray1<f32>>, f32)> {
     let sr = unsigned(py, "sr", sr)?;
-    let samples = samples_of(&y);
+    let samples = samples::samples_1d(y)?;
     let o = run_detached(py, move || rhythm::onset_strength(&samples, sr, &rhythm::OnsetConfig::default()))?;
     Ok((PyArray1::from_vec(py, o.envelope), o.frame_rate))
 }
@@ -539,9 +520,9 @@ fn onset_strength<'py>(
 /// input is shorter than 2 s.
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
-fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: i128) -> PyResult<(f32, f32)> {
+fn tempo(py: Python<'_>, y: &Bound<'_, PyAny>, sr: i128) -> PyResult<(f32, f32)> {
     let sr = unsigned(py, "sr", sr)?;
-    let samples = samples_of(&y);
+    let samples = samples::samples_1d(y)?;
     let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
     Ok((r.tempo, r.tempo_confidence))
 }
@@ -552,11 +533,11 @@ fn tempo(py: Python<'_>, y: PyArrayLike1<'_, f32, AllowTypeChange>, sr: i128) ->
 #[allow(clippy::type_complexity)]
 fn beats<'py>(
     py: Python<'py>,
-    y: PyArrayLike1<'py, f32, AllowTypeChange>,
+    y: &Bound<'py, PyAny>,
     sr: i128,
 ) -> PyResult<(f32, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f32>>)> {
     let sr = unsigned(py, "sr", sr)?;
-    let samples = samples_of(&y);
+    let samples = samples::samples_1d(y)?;
     let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
     let times: Vec<f64> = r.beats.iter().map(|b| b.start).collect();
     let conf: Vec<f32> = r.beats.iter().map(|b| b.confidence).collect();
@@ -567,13 +548,9 @@ fn beats<'py>(
 /// chroma float32 of shape `(12, n_frames)` as librosa, row 0 = C, each frame's strongest class = 1.
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
-fn chroma<'py>(
-    py: Python<'py>,
-    y: PyArrayLike1<'py, f32, AllowTypeChange>,
-    sr: i128,
-) -> PyResult<(Bound<'py, PyArray2<f32>>, f32)> {
+fn chroma<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<(Bound<'py, PyArray2<f32>>, f32)> {
     let sr = unsigned(py, "sr", sr)?;
-    let samples = samples_of(&y);
+    let samples = samples::samples_1d(y)?;
     let (frames, rate) = run_detached(py, move || tonal::pitch_vectors(&samples, sr, &tonal::KeyConfig::default()))?;
     let n = frames.len();
     let flat: Vec<f32> = frames.into_iter().flatten().collect();
@@ -585,9 +562,9 @@ fn chroma<'py>(
 /// −1 none), `mode` (1 major, 0 minor), `key_confidence`, `mode_confidence`.
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
-fn key<'py>(py: Python<'py>, y: PyArrayLike1<'py, f32, AllowTypeChange>, sr: i128) -> PyResult<Bound<'py, PyDict>> {
+fn key<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<Bound<'py, PyDict>> {
     let sr = unsigned(py, "sr", sr)?;
-    let samples = samples_of(&y);
+    let samples = samples::samples_1d(y)?;
     let k = run_detached(py, move || tonal::estimate_key(&samples, sr, &tonal::KeyConfig::default()))?;
     let d = PyDict::new(py);
     d.set_item("key", k.key)?;

@@ -70,6 +70,41 @@ def test_array_without_sr_is_a_parameter_error():
         aa.analyze(np.zeros((2, 2, 2), dtype=np.float32), sr=22050)
 
 
+def test_integer_pcm_is_scaled_to_full_scale_and_other_dtypes_are_refused():
+    # As soundfile (dtype="int16", ...) and scipy.io.wavfile return it: before, int16 samples
+    # were taken as floats of +-32768 and every level came out ~90 dB too loud.
+    y, sr = aa.load(FLAC)
+    ref = aa.analyze(y, sr=sr, timeline=False).features
+    wide = y.astype(np.float64)
+    pcm = {
+        np.int16: np.round(wide * 32767).astype(np.int16),
+        np.int32: np.round(wide * (2**31 - 1)).astype(np.int32),
+        np.uint8: np.round(wide * 127 + 128).astype(np.uint8),
+    }
+    for dtype, samples in pcm.items():
+        f = aa.analyze(samples, sr=sr, timeline=False).features
+        tolerance_db = 0.5 if dtype is np.uint8 else 0.01
+        assert abs(f["loudness"] - ref["loudness"]) < tolerance_db, (dtype, f["loudness"], ref["loudness"])
+    scaled = pcm[np.int16].astype(np.float32) / 32768
+    np.testing.assert_array_equal(aa.onset_strength(pcm[np.int16], sr=sr)[0], aa.onset_strength(scaled, sr=sr)[0])
+    refused = [y > 0, y.astype(np.complex64), (wide * 30000 + 32768).astype(np.uint16), y.astype(str)]
+    for samples in refused:
+        with pytest.raises(aa.ParameterError, match="floating point or integer PCM"):
+            aa.analyze(samples, sr=sr)
+        with pytest.raises(aa.ParameterError, match="floating point or integer PCM"):
+            aa.tempo(samples, sr=sr)
+
+
+def test_an_n_by_channels_array_is_refused_with_a_hint():
+    y, sr = aa.load(FLAC)
+    with pytest.raises(aa.ParameterError, match=r"pass y\.T"):
+        aa.analyze(np.stack([y, y]).T, sr=sr)
+    with pytest.raises(aa.ParameterError, match="expected 1-D"):
+        aa.chroma(np.stack([y, y]), sr=sr)
+    with pytest.raises(TypeError, match="numpy array of samples"):
+        aa.analyze([0.0] * 100, sr=sr)
+
+
 def test_silence_and_short_input_give_defined_results():
     r = aa.analyze(np.zeros(22050 * 3, dtype=np.float32), sr=22050)
     check_features(r.features)

@@ -218,6 +218,9 @@ def analyze(
 ) -> AnalysisResult:
     """Analyse one source: a path (str or os.PathLike), bytes, a binary file object, or a numpy
     array of samples (1-D mono, or 2-D ``(channels, n)`` as librosa) together with ``sr``.
+    Floating-point samples are full scale ±1; integer PCM (``int16`` as soundfile and
+    ``scipy.io.wavfile`` return it, ``int8``, ``int32``, ``int64``, ``uint8``) is scaled by its
+    type's full scale; other dtypes raise :class:`ParameterError`.
 
     For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
     22050 Hz); for arrays it is the array's sample rate and is required.

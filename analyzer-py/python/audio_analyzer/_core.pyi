@@ -60,7 +60,8 @@ def stft(
 ) -> npt.NDArray[np.complex64]:
     """Short-time Fourier transform, shape ``(1 + n_fft // 2, n_frames)`` as in librosa.
 
-    ``y`` is converted to float32 if needed. ``hop_length`` defaults to ``n_fft // 4``.
+    ``y`` is converted to float32 if needed (integer PCM scaled to ±1 by its full scale, as in
+    :func:`audio_analyzer.analyze`). ``hop_length`` defaults to ``n_fft // 4``.
     ``window``: hann, hamming, blackman, blackmanharris, boxcar. ``pad_mode``: constant, reflect.
     """
 
