@@ -25,14 +25,16 @@ use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyDict, PyTuple, PyType};
 
-/// The exception classes, created once per interpreter (ParameterError has two bases, which
-/// `create_exception!` cannot express).
+/// The exception classes, created once per interpreter (ParameterError, ReadError and
+/// NotFoundError have two bases, which `create_exception!` cannot express).
 struct Exceptions {
     analyzer: Py<PyType>,
     decode: Py<PyType>,
     unsupported: Py<PyType>,
     parameter: Py<PyType>,
     limit: Py<PyType>,
+    read: Py<PyType>,
+    not_found: Py<PyType>,
 }
 
 static EXCEPTIONS: PyOnceLock<Exceptions> = PyOnceLock::new();
@@ -58,6 +60,13 @@ fn exceptions(py: Python<'_>) -> PyResult<&Exceptions> {
             bases.extend(extra);
             make_class(py, name, doc, bases)
         };
+        let read = sub(
+            "ReadError",
+            "The input cannot be read: an I/O error (also an OSError, with `errno`, `strerror` and \
+             `filename` when the system gave an error number).",
+            Some(py.get_type::<PyOSError>().into_any()),
+        )?
+        .into_bound(py);
         Ok::<_, PyErr>(Exceptions {
             decode: sub("DecodeError", "The input is corrupt, truncated or holds no audio.", None)?,
             unsupported: sub("UnsupportedFormatError", "The container or codec is not supported.", None)?,
@@ -67,6 +76,13 @@ fn exceptions(py: Python<'_>) -> PyResult<&Exceptions> {
                 Some(py.get_type::<pyo3::exceptions::PyValueError>().into_any()),
             )?,
             limit: sub("LimitExceededError", "The input exceeds a configured resource limit.", None)?,
+            read: read.clone().unbind(),
+            not_found: make_class(
+                py,
+                "NotFoundError",
+                "The input file does not exist (also a FileNotFoundError).",
+                vec![read.into_any(), py.get_type::<PyFileNotFoundError>().into_any()],
+            )?,
             analyzer: base,
         })
     })
@@ -108,14 +124,28 @@ fn map_error(py: Python<'_>, err: AnalyzerError) -> PyErr {
         Err(e) => return e,
     };
     match err.kind() {
-        ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
-        ErrorKind::Io => PyOSError::new_err(msg),
+        ErrorKind::NotFound => os_error(py, &exc.not_found, &err, msg),
+        ErrorKind::Io => os_error(py, &exc.read, &err, msg),
         ErrorKind::InvalidParameter => raise(py, &exc.parameter, msg),
         ErrorKind::UnsupportedFormat | ErrorKind::NoAudioTrack => raise(py, &exc.unsupported, msg),
         ErrorKind::Decode | ErrorKind::Empty => raise(py, &exc.decode, msg),
         ErrorKind::LimitExceeded => raise(py, &exc.limit, msg),
         _ => raise(py, &exc.analyzer, msg),
     }
+}
+
+/// An I/O error as `cls` (an `OSError` subclass) built as Python builds its own,
+/// `cls(errno, strerror, filename)`, so `errno`, `strerror` and `filename` are set; with only
+/// `msg` when the error carries no system error number.
+fn os_error(py: Python<'_>, cls: &Py<PyType>, err: &AnalyzerError, msg: String) -> PyErr {
+    let AnalyzerError::Io { path, source } = err else { return raise(py, cls, msg) };
+    let Some(errno) = source.raw_os_error() else { return raise(py, cls, msg) };
+    let strerror = py
+        .import("os")
+        .and_then(|os| os.getattr("strerror")?.call1((errno,))?.extract::<String>())
+        .unwrap_or_else(|_| source.to_string());
+    let filename = path.as_ref().map(|p| p.as_os_str().to_os_string());
+    PyErr::from_type(cls.bind(py).clone(), (errno, strerror, filename))
 }
 
 /// Runs `f` with the GIL released, mapping core errors and panics to Python exceptions.
@@ -584,6 +614,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("UnsupportedFormatError", exc.unsupported.bind(py))?;
     m.add("ParameterError", exc.parameter.bind(py))?;
     m.add("LimitExceededError", exc.limit.bind(py))?;
+    m.add("ReadError", exc.read.bind(py))?;
+    m.add("NotFoundError", exc.not_found.bind(py))?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ANALYZER_VERSION", analyzer_core::ANALYZER_VERSION)?;
     m.add("DEFAULT_SAMPLE_RATE", analyzer_core::DEFAULT_SAMPLE_RATE)?;

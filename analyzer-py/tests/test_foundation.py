@@ -1,6 +1,7 @@
 """Tests of the foundation API: load, info, stft, the error hierarchy, and the stubs."""
 
 import ast
+import errno
 import io
 import os
 import pathlib
@@ -62,10 +63,20 @@ def test_info_describes_the_source():
 def test_error_hierarchy(tmp_path):
     assert issubclass(aa.ParameterError, aa.AnalyzerError)
     assert issubclass(aa.ParameterError, ValueError)
-    for cls in (aa.DecodeError, aa.UnsupportedFormatError, aa.LimitExceededError):
+    for cls in (aa.DecodeError, aa.UnsupportedFormatError, aa.LimitExceededError, aa.ReadError):
         assert issubclass(cls, aa.AnalyzerError)
-    with pytest.raises(FileNotFoundError):
-        aa.load(tmp_path / "missing.wav")
+    assert issubclass(aa.ReadError, OSError)
+    assert issubclass(aa.NotFoundError, aa.ReadError) and issubclass(aa.NotFoundError, FileNotFoundError)
+    missing = tmp_path / "missing.wav"
+    with pytest.raises(aa.NotFoundError) as info:
+        aa.load(missing)
+    # Built as Python builds its own OSErrors: errno, strerror and filename are set.
+    assert (info.value.errno, info.value.strerror, info.value.filename) == (errno.ENOENT, os.strerror(errno.ENOENT), str(missing))
+    with pytest.raises(aa.ReadError) as info:
+        aa.load(tmp_path / ("x" * 300 + ".wav"))
+    assert info.value.errno == errno.ENAMETOOLONG
+    with pytest.raises(aa.ReadError, match="not a regular file"):
+        aa.load(tmp_path)
     with pytest.raises(aa.UnsupportedFormatError):
         aa.load(MISC / "not_audio.mp3")
     empty = tmp_path / "empty.wav"

@@ -224,8 +224,8 @@ def analyze(
 
     For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
     22050 Hz); for arrays it is the array's sample rate and is required.
-    Raises the exception hierarchy rooted at :class:`AnalyzerError` (``FileNotFoundError`` for a
-    missing path). Resource limits: a file longer than ``max_duration`` seconds (default 3 h) or
+    Raises the exception hierarchy rooted at :class:`AnalyzerError` (:class:`NotFoundError`, also
+    a ``FileNotFoundError``, for a missing path). Resource limits: a file longer than ``max_duration`` seconds (default 3 h) or
     whose decoded signal would exceed ``max_decoded_bytes`` (default 1 GiB) raises
     :class:`LimitExceededError`; ``None`` lifts a limit.
     """

@@ -31,6 +31,12 @@ class ParameterError(AnalyzerError, ValueError):
 class LimitExceededError(AnalyzerError):
     """The input exceeds a configured resource limit."""
 
+class ReadError(AnalyzerError, OSError):
+    """The input cannot be read: an I/O error (also an OSError, with `errno`, `strerror` and `filename` when the system gave an error number)."""
+
+class NotFoundError(ReadError, FileNotFoundError):
+    """The input file does not exist (also a FileNotFoundError)."""
+
 def load(
     source: Source,
     *,
@@ -40,7 +46,8 @@ def load(
 ) -> Tuple[npt.NDArray[np.float32], int]:
     """Decode ``source`` to a mono float32 array at ``sr`` Hz (``sr=None`` keeps the file's rate).
 
-    Raises FileNotFoundError for a missing path, UnsupportedFormatError, DecodeError,
+    Raises NotFoundError (a FileNotFoundError) for a missing path, ReadError (an OSError) for
+    another I/O error, UnsupportedFormatError, DecodeError,
     LimitExceededError, ParameterError (bad ``sr``).
     """
 
