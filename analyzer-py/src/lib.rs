@@ -193,30 +193,36 @@ fn extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     })
 }
 
+/// The bytes of a bytes-like object (`bytes`, `bytearray`, `memoryview`, …), not of a list.
+fn bytes_like(obj: &Bound<'_, PyAny>) -> Option<Vec<u8>> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Some(b.as_bytes().to_vec());
+    }
+    if obj.is_instance_of::<pyo3::types::PyList>() {
+        return None;
+    }
+    obj.extract::<Vec<u8>>().ok()
+}
+
 /// An encoded source, or `None` when `obj` is of no type that can hold one.
 fn try_extract_source(obj: &Bound<'_, PyAny>) -> PyResult<Option<Source>> {
-    if let Ok(b) = obj.cast::<PyBytes>() {
-        return Ok(Some(Source::Bytes(b.as_bytes().to_vec(), None)));
+    // Bytes first: a path may be given as bytes too (`os.fspath(b"...")`), but bytes are data here.
+    if let Some(v) = bytes_like(obj) {
+        return Ok(Some(Source::Bytes(v, None)));
     }
     if let Ok(p) = obj.extract::<PathBuf>() {
         return Ok(Some(Source::Path(p)));
     }
-    if let Ok(v) = obj.extract::<Vec<u8>>()
-        && !obj.is_instance_of::<pyo3::types::PyList>()
-    {
-        return Ok(Some(Source::Bytes(v, None)));
-    }
     if obj.hasattr("read")? {
         let data = obj.call_method0("read")?;
-        let bytes = data
-            .cast::<PyBytes>()
-            .map_err(|_| PyTypeError::new_err("file object's read() must return bytes (open it in 'rb' mode)"))?;
+        let bytes = bytes_like(&data)
+            .ok_or_else(|| PyTypeError::new_err("file object's read() must return bytes (open it in 'rb' mode)"))?;
         let ext = obj
             .getattr("name")
             .ok()
             .and_then(|n| n.extract::<PathBuf>().ok())
             .and_then(|p| p.extension().map(|e| e.to_string_lossy().into_owned()));
-        return Ok(Some(Source::Bytes(bytes.as_bytes().to_vec(), ext)));
+        return Ok(Some(Source::Bytes(bytes, ext)));
     }
     Ok(None)
 }

@@ -51,6 +51,19 @@ def test_path_bytes_fileobj_and_samples_agree():
     with open(FLAC, "rb") as fh:
         by_file = aa.analyze(fh, timeline=False)
     assert by_path.features == by_bytes.features == by_file.features
+    # Any bytes-like object, given directly or returned by a reader's read().
+    data = FLAC.read_bytes()
+
+    class Reader:
+        def __init__(self, chunk):
+            self.chunk = chunk
+
+        def read(self):
+            return self.chunk
+
+    for like in (bytearray(data), memoryview(data)):
+        assert aa.analyze(like, timeline=False).features == by_path.features
+        assert aa.analyze(Reader(like), timeline=False).features == by_path.features
     assert by_path.track["content_hash"] == by_bytes.track["content_hash"]
     assert by_path.analysis is None
     y, sr = aa.load(FLAC)
