@@ -578,6 +578,14 @@ fn manifests_stdin_and_usage_errors() {
     assert_eq!(usage(&["analyze", "--manifest", s(&tmp.path().join("none.tsv"))]), Some(2));
     let unwritable = tmp.path().join("no/such/dir/out.jsonl");
     assert_eq!(usage(&["analyze", s(&flac), "-o", s(&unwritable)]), Some(3));
+    // An unrelated one-line file given as the output is left alone (it was cut to nothing as
+    // if it were a torn record).
+    for (name, text) in [("notes.jsonl", "my notes\n"), ("data.csv", "name,value")] {
+        let other = tmp.path().join(name);
+        std::fs::write(&other, text).unwrap();
+        assert_eq!(usage(&["analyze", s(&flac), "-o", s(&other)]), Some(3), "{name}");
+        assert_eq!(std::fs::read_to_string(&other).unwrap(), text, "{name}");
+    }
 }
 
 #[test]

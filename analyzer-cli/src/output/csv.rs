@@ -8,7 +8,8 @@ use super::{Appender, Sink};
 use crate::record::{FIELDS, Record};
 
 /// Reads a CSV output. Returns the records and the byte length of the valid prefix: a torn
-/// last row is left out; a bad header or a bad row before the last is an error.
+/// last row (or a torn header, in a file of one unterminated line) is left out; a bad header,
+/// a bad row before the last, or a one-line file that is not a part of the header is an error.
 ///
 /// # Errors
 /// I/O errors, or [`io::ErrorKind::InvalidData`].
@@ -28,7 +29,12 @@ fn parse(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
 fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
     let complete = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     if complete == 0 {
-        return Ok((Vec::new(), 0));
+        // Not even the header line is whole: a crash while writing it, or not our file.
+        return if super::could_be_torn(bytes, &header_bytes()?) {
+            Ok((Vec::new(), 0))
+        } else {
+            Err(invalid("the first line is neither the header nor a part of it (not an output of audio-analyzer?)"))
+        };
     }
     let mut reader = ::csv::ReaderBuilder::new().has_headers(true).flexible(true).from_reader(&bytes[..complete]);
     let header = reader.headers().map_err(|e| invalid(e.to_string()))?.clone();
@@ -150,5 +156,10 @@ mod tests {
     #[test]
     fn wrong_header_is_an_error() {
         assert_eq!(parse(b"a,b\n1,2\n").unwrap_err().kind(), io::ErrorKind::InvalidData);
+        // One unterminated line: a torn header is empty, anything else is not our file (before,
+        // it was cut away when given as `-o`).
+        assert_eq!(parse(b"name,value").unwrap_err().kind(), io::ErrorKind::InvalidData);
+        assert_eq!(parse(b"id,path,con").unwrap(), (Vec::new(), 0));
+        assert_eq!(parse(&[0; 16]).unwrap(), (Vec::new(), 0));
     }
 }

@@ -6,9 +6,13 @@ use std::path::Path;
 use super::{Appender, Sink};
 use crate::record::Record;
 
+/// How every record line starts (`Record`'s first field is `id`).
+const RECORD_START: &[u8] = b"{\"id\":";
+
 /// Reads a JSON Lines output. Returns the records and the byte length of the valid prefix:
-/// an unterminated or unparseable *last* line is a torn write and is left out; an unparseable
-/// line before the last is an error.
+/// an unterminated or unparseable *last* line is a torn write and is left out if it could be one
+/// ([`super::could_be_torn`]: it starts as a record does); an unparseable line before the last,
+/// or a last one that could not be a torn record, is an error.
 ///
 /// # Errors
 /// I/O errors, or [`io::ErrorKind::InvalidData`] for a corrupt line that is not the last.
@@ -26,6 +30,9 @@ fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
     let mut records = Vec::new();
     let mut valid = 0usize;
     let lines: Vec<&[u8]> = bytes[..complete].split_inclusive(|&b| b == b'\n').collect();
+    if !super::could_be_torn(&bytes[complete..], RECORD_START) {
+        return Err(not_a_record(lines.len() + 1));
+    }
     for (n, line) in lines.iter().enumerate() {
         let body = line.strip_suffix(b"\n").unwrap_or(line);
         if body.iter().all(u8::is_ascii_whitespace) {
@@ -37,11 +44,21 @@ fn parse_body(bytes: &[u8]) -> io::Result<(Vec<Record>, u64)> {
                 records.push(r);
                 valid += line.len();
             }
-            Err(_) if n + 1 == lines.len() => break,
+            Err(_) if n + 1 == lines.len() && super::could_be_torn(body, RECORD_START) => break,
+            Err(_) if n + 1 == lines.len() => return Err(not_a_record(n + 1)),
             Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, format!("line {}: {e}", n + 1))),
         }
     }
     Ok((records, valid as u64))
+}
+
+fn not_a_record(line: usize) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        format!(
+            "line {line}: the last line is not a record, nor what a crash leaves of one (not an output of audio-analyzer?)"
+        ),
+    )
 }
 
 /// Writes records as JSON Lines.
@@ -124,6 +141,24 @@ mod tests {
         assert_eq!(parse(&bad).unwrap_err().kind(), io::ErrorKind::InvalidData);
         let (got, _) = parse(b"\n\n").unwrap();
         assert!(got.is_empty());
+        // Zeros after the last record (a power cut) are torn too.
+        let mut zeros = buf.clone();
+        zeros.extend_from_slice(&[0; 40]);
+        assert_eq!(parse(&zeros).unwrap(), (recs.clone(), full_len));
+    }
+
+    #[test]
+    fn a_last_line_that_no_crash_could_leave_is_an_error() {
+        // Before, each of these files was "repaired" to nothing when given as `-o`.
+        let recs = sample_records();
+        let mut buf = Vec::new();
+        write_all(&mut buf, &recs).unwrap();
+        for tail in [&b"hello world"[..], b"my notes\n", b"{\"unrelated\": 1}\n", b"{\"id\" : 1}"] {
+            assert_eq!(parse(tail).unwrap_err().kind(), io::ErrorKind::InvalidData, "{tail:?}");
+            let mut after = buf.clone();
+            after.extend_from_slice(tail);
+            assert_eq!(parse(&after).unwrap_err().kind(), io::ErrorKind::InvalidData, "{tail:?}");
+        }
     }
 
     #[test]

@@ -38,6 +38,15 @@ pub(crate) fn bom_len(bytes: &[u8]) -> usize {
     if bytes.starts_with(UTF8_BOM) { UTF8_BOM.len() } else { 0 }
 }
 
+/// Whether `tail`, the end of a text output that is not a whole record, can be what a crash left
+/// of one being appended, whose line starts with `start`: a prefix of such a line, or zeros (a
+/// power cut after the file grew but before its data reached the disk). Anything else means the
+/// file is not an output of this program (an unrelated one-line file given as `-o`), and it is
+/// an error rather than "repaired" by cutting it away.
+pub(crate) fn could_be_torn(tail: &[u8], start: &[u8]) -> bool {
+    tail.iter().all(|&b| b == 0) || tail.starts_with(start) || start.starts_with(tail)
+}
+
 /// `parse` (records and the byte length of their valid prefix) on `bytes` after a byte-order
 /// mark, if any; the mark counts in the valid prefix once something after it does, so that a
 /// file holding only the mark is rewritten from its start.
