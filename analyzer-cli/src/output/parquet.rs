@@ -37,6 +37,8 @@ const PARTS_SUFFIX: &str = "parts";
 const PART_PREFIX: &str = "part-";
 /// File-name extension of a finished part.
 const PART_EXT: &str = "parquet";
+/// Suffix of a part being written (renamed to its final name once whole).
+const PART_TMP_SUFFIX: &str = ".tmp";
 
 /// The Arrow schema of the Parquet output, column for column the [`FIELDS`] of [`Record`].
 pub fn schema() -> SchemaRef {
@@ -276,7 +278,8 @@ pub struct ParquetSink {
 
 impl ParquetSink {
     /// Opens `path` for a run: reads it and any parts left by an interrupted run, and removes
-    /// half-written part files.
+    /// half-written part files (only those: other files in the parts directory are not ours
+    /// and are left alone).
     ///
     /// # Errors
     /// See [`read`]; also when the parts directory cannot be created.
@@ -285,7 +288,8 @@ impl ParquetSink {
         std::fs::create_dir_all(&parts)?;
         for entry in std::fs::read_dir(&parts)? {
             let p = entry?.path();
-            if p.extension().and_then(|e| e.to_str()) != Some(PART_EXT) {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with(PART_PREFIX) && name.ends_with(PART_TMP_SUFFIX) && p.is_file() {
                 std::fs::remove_file(&p)?;
             }
         }
@@ -308,7 +312,7 @@ impl ParquetSink {
             return Ok(());
         }
         let name = format!("{PART_PREFIX}{:06}.{PART_EXT}", self.next_part);
-        let tmp = self.parts.join(format!("{name}.tmp"));
+        let tmp = self.parts.join(format!("{name}{PART_TMP_SUFFIX}"));
         let mut f = File::create(&tmp)?;
         write_all(&mut f, &self.buffer)?;
         f.sync_all()?;
@@ -336,7 +340,14 @@ impl Sink for ParquetSink {
             Some(records) => {
                 super::write_atomic(&self.path, super::Format::Parquet, records)?;
                 self.buffer.clear();
-                std::fs::remove_dir_all(&self.parts)
+                // The parts are in the output now; the directory goes if nothing else is in it.
+                for (_, part) in list_parts(&self.parts)? {
+                    std::fs::remove_file(part)?;
+                }
+                if std::fs::remove_dir(&self.parts).is_err() {
+                    eprintln!("warning: {}: left in place, it holds files that are not parts", self.parts.display());
+                }
+                Ok(())
             }
             None => self.flush_part(),
         }
@@ -365,10 +376,19 @@ mod tests {
         drop(sink);
         std::fs::write(parts_dir(&p).join("part-000009.parquet.tmp"), b"torn").unwrap();
         assert!(!p.exists());
+        // Files that are not parts are not ours: never removed.
+        let stranger = parts_dir(&p).join("notes.txt");
+        std::fs::write(&stranger, b"keep me").unwrap();
         assert_eq!(read_with_parts(&p).unwrap(), recs);
         let (mut sink, existing) = ParquetSink::open(&p).unwrap();
         assert_eq!(existing, recs);
         assert_eq!(sink.next_part, 2);
+        assert!(!parts_dir(&p).join("part-000009.parquet.tmp").exists());
+        sink.finish(Some(&existing)).unwrap();
+        assert_eq!(std::fs::read_dir(parts_dir(&p)).unwrap().count(), 1);
+        assert_eq!(std::fs::read(&stranger).unwrap(), b"keep me");
+        std::fs::remove_file(&stranger).unwrap();
+        let (mut sink, existing) = ParquetSink::open(&p).unwrap();
         sink.finish(Some(&existing)).unwrap();
         assert!(!parts_dir(&p).exists());
         assert_eq!(read(&p).unwrap(), recs);
