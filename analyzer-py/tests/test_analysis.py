@@ -161,6 +161,10 @@ def test_analyze_many_keeps_input_order_and_records_errors():
     assert results[2].features == single.features
     skipped = aa.analyze_many(sources, workers=2, progress=False, on_error="skip")
     assert len(skipped) == 3
+    # One source is not a batch (a str would be analysed character by character).
+    for one in (str(FLAC), FLAC, FLAC.read_bytes()):
+        with pytest.raises(TypeError, match="use analyze"):
+            aa.analyze_many(one, progress=False)
     with pytest.raises(aa.UnsupportedFormatError):
         aa.analyze_many(sources, workers=2, progress=False, on_error="raise")
     with pytest.raises(aa.ParameterError):

@@ -235,6 +235,10 @@ def analyze(
     return _wrap(_source_label(source), raw)
 
 
+#: Types that are one source, though Python can iterate over some of them.
+_SINGLE_SOURCE_TYPES = (str, bytes, bytearray, memoryview, os.PathLike)
+
+
 def iter_analyze(
     sources: Iterable[Any],
     *,
@@ -249,6 +253,12 @@ def iter_analyze(
     """Like :func:`analyze_many`, but yields results in input order as they finish."""
     if on_error not in _ON_ERROR:
         raise _core.ParameterError(f"on_error must be one of {_ON_ERROR}, not {on_error!r}")
+    if isinstance(sources, _SINGLE_SOURCE_TYPES):
+        # A str is iterable: each character would be analysed as a path of its own.
+        raise TypeError(
+            f"sources must be an iterable of sources, not one {type(sources).__name__}; "
+            "use analyze() for a single source, or pass [source]"
+        )
     sources = list(sources)
     labels = [_source_label(s) for s in sources]
     if workers is None:
