@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
-use std::io::BufRead;
+use std::io::{BufRead, Read};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -19,6 +19,11 @@ pub use analyzer_core::audio::AUDIO_EXTENSIONS;
 
 /// The argument that stands for "read paths from standard input, one per line".
 pub const STDIN_ARG: &str = "-";
+
+/// Longest line (one path on stdin, one manifest entry) read; a longer one is an error. It bounds
+/// the memory an endless stream without line ends (`/dev/zero`, a binary file given as the
+/// manifest) can take: before, such a stream was read until memory ran out.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
 
 /// What ends a path read from standard input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -108,8 +113,7 @@ fn read_paths(
     let mut line = Vec::new();
     loop {
         line.clear();
-        let n = reader.read_until(end, &mut line).map_err(|e| InputError(format!("reading paths from stdin: {e}")))?;
-        if n == 0 {
+        if !read_line(reader, end, &mut line).map_err(|e| InputError(format!("reading paths from stdin: {e}")))? {
             return Ok(());
         }
         let p = line.strip_suffix(&[end]).unwrap_or(&line);
@@ -121,6 +125,21 @@ fn read_paths(
             out.push(input_for_path(path_from_bytes(p)));
         }
     }
+}
+
+/// Appends the next `end`-terminated line of `reader` (with its `end`, if any) to `buf`; false at
+/// the end of the input. A line longer than [`MAX_LINE_BYTES`] is an error.
+fn read_line(reader: &mut dyn BufRead, end: u8, buf: &mut Vec<u8>) -> std::io::Result<bool> {
+    let start = buf.len();
+    let n = (&mut *reader).take(MAX_LINE_BYTES as u64 + 1).read_until(end, buf)?;
+    if n > MAX_LINE_BYTES && buf.last() != Some(&end) {
+        buf.truncate(start);
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("a line longer than {MAX_LINE_BYTES} bytes (not a list of paths?)"),
+        ));
+    }
+    Ok(n > 0)
 }
 
 /// A path from the operating system's bytes (Unix); elsewhere from their UTF-8 reading.
@@ -171,7 +190,11 @@ fn walk(dir: &Path, found: &mut Vec<PathBuf>, visited: &mut HashSet<PathBuf>) ->
 
 /// Reads a manifest file and appends its entries to `out` (see [`parse_manifest`]).
 fn read_manifest(manifest: &Path, out: &mut Vec<TrackInput>) -> Result<(), InputError> {
-    let bytes = std::fs::read(manifest).map_err(|e| InputError(format!("{}: {e}", manifest.display())))?;
+    let error = |e: std::io::Error| InputError(format!("{}: {e}", manifest.display()));
+    // Read line by line so that a line without an end fails at MAX_LINE_BYTES, not at memory's end.
+    let mut reader = std::io::BufReader::new(std::fs::File::open(manifest).map_err(error)?);
+    let mut bytes = Vec::new();
+    while read_line(&mut reader, b'\n', &mut bytes).map_err(error)? {}
     let base = manifest.parent().unwrap_or(Path::new(""));
     out.extend(parse_manifest(&bytes, base, &manifest.display().to_string())?);
     Ok(())
@@ -315,6 +338,28 @@ mod tests {
         let by_lines = collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(stdin), StdinDelimiter::Newline).unwrap();
         assert_eq!(by_lines.len(), 2);
         assert_eq!(by_lines[0].id, "two");
+    }
+
+    /// A line without an end (an endless `/dev/zero`, a binary file) fails at MAX_LINE_BYTES
+    /// instead of being read until memory runs out; lines up to that length are paths.
+    #[test]
+    fn an_overlong_line_on_stdin_or_in_a_manifest_is_an_error() {
+        let mut at_limit = vec![b'a'; MAX_LINE_BYTES - 1];
+        at_limit.push(b'\n');
+        let got = collect(&[STDIN_ARG], None, &mut std::io::Cursor::new(at_limit), StdinDelimiter::Newline).unwrap();
+        assert_eq!(got.len(), 1);
+        for delimiter in [StdinDelimiter::Newline, StdinDelimiter::Nul] {
+            let mut endless = std::io::BufReader::new(std::io::repeat(b'x'));
+            let err = collect(&[STDIN_ARG], None, &mut endless, delimiter).unwrap_err();
+            assert!(err.0.contains("longer than"), "{}", err.0);
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = dir.path().join("m.tsv");
+        let mut bytes = b"a.wav\n".to_vec();
+        bytes.extend(std::iter::repeat_n(0u8, MAX_LINE_BYTES + 1));
+        std::fs::write(&manifest, bytes).unwrap();
+        let err = collect(&[] as &[&str], Some(&manifest), &mut std::io::empty(), StdinDelimiter::Newline).unwrap_err();
+        assert!(err.0.contains("longer than"), "{}", err.0);
     }
 
     /// A tab-separated manifest line need not be UTF-8 (a Latin-1 path from an old catalogue):
