@@ -127,6 +127,26 @@ def test_corrupt_and_missing_files_go_to_the_dead_letter_output(cli, music, tmp_
     assert (c["analysed"], c["failed"]) == (len(FIXTURES), 3)
 
 
+def test_files_over_max_file_bytes_go_to_the_dead_letter_output(music, tmp_path):
+    # A worker holds a file in memory: a file over the bound is an error row, not a worker killed
+    # by an out-of-memory read; the files under it are analysed.
+    sizes = {str(p): p.stat().st_size for p in music.iterdir()}
+    bound = sorted(sizes.values())[len(sizes) // 2]
+    c = run_beam(
+        "--input", f"{music}/*", "--output", tmp_path / "out.jsonl", "--errors", tmp_path / "errors.jsonl",
+        "--max-file-mb", bound / (1 << 20),
+    )
+    errors = by_id(read_jsonl(tmp_path / "errors.jsonl"))
+    assert set(errors) == {p for p, n in sizes.items() if n > bound}
+    assert {e["kind"] for e in errors.values()} == {"limit_exceeded"}
+    assert set(by_id(read_jsonl(tmp_path / "out.jsonl"))) == {p for p, n in sizes.items() if n <= bound}
+    assert (c["analysed"], c["failed"]) == (len(sizes) - len(errors), len(errors))
+    assert len(errors) >= 1
+    with pytest.raises(aa.LimitExceededError):
+        aab.read_bytes(str(music / "s16.wav"), max_bytes=100)
+    assert aab.read_bytes(str(music / "s16.wav"), max_bytes=None) == (music / "s16.wav").read_bytes()
+
+
 def test_snapshot_skips_unchanged_tracks_and_reanalyses_a_changed_one(cli, music, tmp_path):
     # The CLI's output is the previous snapshot (plus a record of a track no longer an input).
     run_cli(cli, music, "-o", tmp_path / "prev.jsonl")

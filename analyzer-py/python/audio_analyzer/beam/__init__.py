@@ -21,6 +21,7 @@ except ImportError as e:  # pragma: no cover - exercised only without the extra
 
 from ._transforms import (
     DEAD_LETTER,
+    DEFAULT_MAX_FILE_BYTES,
     ERROR_FIELDS,
     FIELDS,
     METRICS_NAMESPACE,
@@ -39,6 +40,7 @@ from ._transforms import (
 
 __all__ = [
     "DEAD_LETTER",
+    "DEFAULT_MAX_FILE_BYTES",
     "ERROR_FIELDS",
     "FIELDS",
     "METRICS_NAMESPACE",

@@ -21,7 +21,7 @@ from apache_beam.io import fileio
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from .. import _core
-from ._transforms import AnalyzeAudio, ReadSnapshot, WriteErrors, WriteSnapshot, counters
+from ._transforms import DEFAULT_MAX_FILE_BYTES, AnalyzeAudio, ReadSnapshot, WriteErrors, WriteSnapshot, counters
 
 _GLOB_CHARS = set("*?[")
 _EXIT_PARTIAL_FAILURE = 1
@@ -49,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sr", type=int, default=_core.DEFAULT_SAMPLE_RATE, help="analysis sample rate in Hz")
     p.add_argument("--max-duration", type=float, help="analyse at most this many seconds of each file")
     p.add_argument(
+        "--max-file-mb",
+        type=float,
+        default=DEFAULT_MAX_FILE_BYTES / (1 << 20),
+        help="largest file read into a worker's memory, in MiB (larger: a limit_exceeded error row; 0: no bound)",
+    )
+    p.add_argument(
         "--num-shards", type=int, default=1, help="output shards (1: exactly --output; 0: the runner decides)"
     )
     return p
@@ -72,7 +78,12 @@ def build(p: beam.Pipeline, args: argparse.Namespace):  # type: ignore[no-untype
     inputs = sources[0] if len(sources) == 1 else tuple(sources) | "AllInputs" >> beam.Flatten()
     previous = p | "ReadSnapshot" >> ReadSnapshot(args.snapshot) if args.snapshot else None
     out = inputs | "AnalyzeAudio" >> AnalyzeAudio(
-        previous, force=args.force, sr=args.sr, max_duration=args.max_duration, prune_missing=args.prune_missing
+        previous,
+        force=args.force,
+        sr=args.sr,
+        max_duration=args.max_duration,
+        max_file_bytes=round(args.max_file_mb * (1 << 20)) if args.max_file_mb > 0 else None,
+        prune_missing=args.prune_missing,
     )
     out.records | "WriteSnapshot" >> WriteSnapshot(args.output, args.format, num_shards=args.num_shards)
     if args.errors:

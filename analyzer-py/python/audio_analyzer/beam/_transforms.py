@@ -37,6 +37,13 @@ RECORD_SCHEMA: Tuple[Tuple[str, str, bool], ...] = tuple(tuple(c) for c in _core
 #: Column names in output order.
 FIELDS: Tuple[str, ...] = tuple(name for name, _, _ in RECORD_SCHEMA)
 _TYPES = {name: typ for name, typ, _ in RECORD_SCHEMA}
+#: Largest input file read (bytes), by default: a worker holds a file in memory while it is
+#: analysed, so an unbounded read of a huge object (a 50 GB upload in the bucket) would take the
+#: worker down. 2 GiB covers three hours of CD-quality WAV (1.9 GB), the default duration limit
+#: of the Python API.
+DEFAULT_MAX_FILE_BYTES = 2 << 30
+#: Bytes read per call when a size bound applies.
+_READ_CHUNK_BYTES = 8 << 20
 #: The timing counters count microseconds: an analysis of a short file takes well under a
 #: millisecond, and whole milliseconds rounded per file summed to 0.
 _US_PER_S = 1_000_000.0
@@ -53,11 +60,22 @@ def arrow_schema():  # type: ignore[no-untyped-def]
     return pa.schema([pa.field(name, getattr(pa, typ)(), nullable=nullable) for name, typ, nullable in RECORD_SCHEMA])
 
 
-def read_bytes(uri: str) -> bytes:
+def read_bytes(uri: str, max_bytes: Optional[int] = None) -> bytes:
     """The bytes of ``uri`` through Beam's ``FileSystems`` (local, gs://, s3://, hdfs:// ...),
-    never decompressed (a ``.gz`` is read as it is, as the CLI does)."""
+    never decompressed (a ``.gz`` is read as it is, as the CLI does). With ``max_bytes``, a
+    longer file raises :class:`audio_analyzer.LimitExceededError` once that much has been read
+    (in chunks: no more than ``max_bytes`` plus one chunk is ever held)."""
     with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as f:
-        return f.read()
+        if max_bytes is None:
+            return f.read()
+        buf = bytearray()
+        while True:
+            chunk = f.read(_READ_CHUNK_BYTES)
+            if not chunk:
+                return bytes(buf)
+            buf += chunk
+            if len(buf) > max_bytes:
+                raise _core.LimitExceededError(f"{uri}: the file is larger than max_file_bytes = {max_bytes} bytes")
 
 
 def _read_error_kind(e: BaseException) -> str:
@@ -98,10 +116,13 @@ class _AnalyzeFn(beam.DoFn):
     """Per id: the inputs that have it and the previous snapshot's records for it (after the
     join). Emits the new snapshot record (or none) and dead-letter rows."""
 
-    def __init__(self, force: bool, sr: int, max_duration: Optional[float], prune_missing: bool) -> None:
+    def __init__(
+        self, force: bool, sr: int, max_duration: Optional[float], max_file_bytes: Optional[int], prune_missing: bool
+    ) -> None:
         self.force = force
         self.sr = sr
         self.max_duration = max_duration
+        self.max_file_bytes = max_file_bytes
         self.prune_missing = prune_missing
         m = METRICS_NAMESPACE
         self.analysed = Metrics.counter(m, "analysed")
@@ -141,7 +162,11 @@ class _AnalyzeFn(beam.DoFn):
         uri = uris[0]
         started = time.perf_counter()
         try:
-            data = read_bytes(uri)
+            data = read_bytes(uri, self.max_file_bytes)
+        except _core.LimitExceededError as e:
+            yield self._dead(id_, uri, "limit_exceeded", str(e))
+            yield from self._keep_previous(previous)
+            return
         except Exception as e:  # noqa: BLE001 - a bad input never fails the bundle
             yield self._dead(id_, uri, _read_error_kind(e), str(e))
             yield from self._keep_previous(previous)
@@ -201,6 +226,9 @@ class AnalyzeAudio(beam.PTransform):
     an input that fails now keeps its previous record. ``force=True`` analyses every input.
 
     ``sr`` and ``max_duration`` are the CLI's ``--sr`` and ``--max-duration``.
+    ``max_file_bytes`` (default :data:`DEFAULT_MAX_FILE_BYTES`, 2 GiB; ``None`` lifts it) bounds
+    the file read into a worker's memory: a larger file is a dead-letter row of kind
+    ``limit_exceeded``. (The CLI streams files from disk and needs no such bound.)
     """
 
     def __init__(
@@ -210,6 +238,7 @@ class AnalyzeAudio(beam.PTransform):
         force: bool = False,
         sr: int = _core.DEFAULT_SAMPLE_RATE,
         max_duration: Optional[float] = None,
+        max_file_bytes: Optional[int] = DEFAULT_MAX_FILE_BYTES,
         prune_missing: bool = False,
     ) -> None:
         super().__init__()
@@ -217,6 +246,7 @@ class AnalyzeAudio(beam.PTransform):
         self.force = force
         self.sr = sr
         self.max_duration = max_duration
+        self.max_file_bytes = max_file_bytes
         self.prune_missing = prune_missing
 
     def expand(self, pcoll):  # type: ignore[no-untyped-def]
@@ -230,7 +260,7 @@ class AnalyzeAudio(beam.PTransform):
         # file matching, which would otherwise run every analysis in one bundle).
         joined = {"inputs": keyed_inputs, "previous": keyed_previous} | "JoinById" >> beam.CoGroupByKey()
         return joined | "Analyze" >> beam.ParDo(
-            _AnalyzeFn(self.force, self.sr, self.max_duration, self.prune_missing)
+            _AnalyzeFn(self.force, self.sr, self.max_duration, self.max_file_bytes, self.prune_missing)
         ).with_outputs(DEAD_LETTER, main=RECORDS)
 
 
