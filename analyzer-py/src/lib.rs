@@ -171,7 +171,15 @@ struct Limits {
 }
 
 impl Limits {
+    /// The limits, or a `ParameterError` naming the Python argument (the core would name its
+    /// config field, `max_duration_s`).
     fn new(py: Python<'_>, max_duration: Option<f64>, max_decoded_bytes: Option<i128>) -> PyResult<Self> {
+        if let Some(d) = max_duration
+            && !(d.is_finite() && d > 0.0)
+        {
+            let why = format!("must be finite and > 0 (None for no limit), got {d}");
+            return Err(map_error(py, AnalyzerError::invalid("max_duration", why)));
+        }
         Ok(Self { max_duration, max_decoded_bytes: unsigned_opt(py, "max_decoded_bytes", max_decoded_bytes)? })
     }
 
@@ -326,6 +334,10 @@ fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<
     if obj.cast::<numpy::PyUntypedArray>().is_ok() {
         let sr =
             sr.ok_or_else(|| parameter_error(obj.py(), "sr is required when the source is a numpy array".into()))?;
+        if !(1..=audio::MAX_SOURCE_SAMPLE_RATE).contains(&sr) {
+            let why = format!("must be in 1..={} Hz for samples, got {sr}", audio::MAX_SOURCE_SAMPLE_RATE);
+            return Err(map_error(obj.py(), AnalyzerError::invalid("sr", why)));
+        }
         let samples = samples::samples_mono(obj)?;
         return Ok(AnalysisSource::Samples(samples, sr));
     }

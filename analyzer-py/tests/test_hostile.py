@@ -10,6 +10,7 @@ import subprocess
 import sys
 import textwrap
 
+import numpy as np
 import pytest
 
 import audio_analyzer as aa
@@ -99,6 +100,13 @@ def test_limit_keywords():
         aa.load(wav, max_decoded_bytes=1000)
     with pytest.raises(aa.ParameterError):
         aa.load(wav, max_decoded_bytes=0)
+    # Errors name the Python argument (they named the core's field, `max_duration_s`, and
+    # `sample_rate` for an array's `sr`).
+    for bad in (0.0, -1.0, float("nan"), float("inf")):
+        with pytest.raises(aa.ParameterError, match="`max_duration`"):
+            aa.analyze(wav, max_duration=bad)
+    with pytest.raises(aa.ParameterError, match="`sr`"):
+        aa.analyze(np.zeros(100, dtype=np.float32), sr=10**9)
     y, _ = aa.load(wav, max_duration=None, max_decoded_bytes=None)
     assert len(y) == aa.DEFAULT_SAMPLE_RATE
     results = aa.analyze_many([wav], workers=1, progress=False, max_duration=0.5)
