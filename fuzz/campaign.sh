@@ -11,7 +11,12 @@
 # instrumentation without AddressSanitizer, several times faster, for long coverage runs (a
 # panic, timeout or OOM is still caught; out-of-bounds access inside `unsafe` code is not).
 # FUZZ_TARGET_DIR keeps that build apart from the AddressSanitizer one.
+#
+# Dictionaries (libFuzzer's -dict: container magic, chunk and box ids, codec ids) come from
+# dicts/: dicts/<ext>.dict for decode_<ext>, all of them merged for analyze_bytes.
+# FUZZ_DICT=none runs without, as the runs before the twelfth did.
 set -u
+use_dict=${FUZZ_DICT:-yes}
 sanitizer=${FUZZ_SANITIZER:-address}
 target_dir_args=()
 [ -n "${FUZZ_TARGET_DIR:-}" ] && target_dir_args=(--target-dir "$FUZZ_TARGET_DIR")
@@ -23,9 +28,16 @@ for t in "$@"; do
     max_len=65536
     [ "$t" = manifest ] && max_len=4096
     [ "$t" = mp4_edit_list ] && max_len=16384
+    dict_args=()
+    if [ "$use_dict" != none ]; then
+        case "$t" in
+            decode_*) [ -f "dicts/${t#decode_}.dict" ] && dict_args=(-dict="dicts/${t#decode_}.dict") ;;
+            analyze_bytes) cat dicts/*.dict >"logs/$t.dict" && dict_args=(-dict="logs/$t.dict") ;;
+        esac
+    fi
     start=$(date +%s)
     cargo +nightly fuzz run -O -s "$sanitizer" "${target_dir_args[@]}" "$t" "corpus/$t" "seeds/$t" -- \
-        -max_len=$max_len -len_control=0 -timeout=10 -rss_limit_mb=2048 -max_total_time="$secs" \
+        "${dict_args[@]}" -max_len=$max_len -len_control=0 -timeout=10 -rss_limit_mb=2048 -max_total_time="$secs" \
         -artifact_prefix="artifacts/$t/" -print_final_stats=1 >"logs/$t.log" 2>&1
     rc=$?
     end=$(date +%s)
