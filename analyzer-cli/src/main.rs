@@ -213,6 +213,12 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
     if args.jobs.is_some_and(|j| j > MAX_JOBS) {
         return usage(format!("--jobs must be at most {MAX_JOBS}"));
     }
+    // Checked before the work: the summary is written after it.
+    if let Some(p) = &args.summary_json
+        && p.is_dir()
+    {
+        return usage(format!("--summary-json {}: is a directory", p.display()));
+    }
     let destination = match args.output.as_deref() {
         None | Some(STDOUT_ARG) => match args.format {
             None | Some(Format::Jsonl) => Destination::Stdout,
@@ -259,8 +265,12 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
     };
     eprintln!("{}", summary.line());
     if let Some(p) = &args.summary_json {
-        let text = summary.to_json().to_string();
-        if let Err(e) = std::fs::write(p, text + "\n") {
+        let text = summary.to_json().to_string() + "\n";
+        // Atomically (temporary file, rename): a pipeline polling for it never reads half of it.
+        let tmp = output::temp_path(p);
+        let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, p));
+        if let Err(e) = written {
+            let _ = std::fs::remove_file(&tmp);
             eprintln!("fatal: writing {}: {e}", p.display());
             return ExitCode::from(EXIT_FATAL);
         }

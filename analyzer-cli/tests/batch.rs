@@ -575,6 +575,8 @@ fn manifests_stdin_and_usage_errors() {
     assert_eq!(usage(&["analyze", s(&flac), "--format", "csv"]), Some(2));
     assert_eq!(usage(&["analyze", s(&flac), "--jobs", "0"]), Some(2));
     assert_eq!(usage(&["analyze", s(&flac), "--jobs", "1000000"]), Some(2));
+    // Refused before the work (it failed after it, as exit 3).
+    assert_eq!(usage(&["analyze", s(&flac), "--summary-json", s(tmp.path())]), Some(2));
     assert_eq!(usage(&["analyze", "--manifest", s(&tmp.path().join("none.tsv"))]), Some(2));
     let unwritable = tmp.path().join("no/such/dir/out.jsonl");
     assert_eq!(usage(&["analyze", s(&flac), "-o", s(&unwritable)]), Some(3));
