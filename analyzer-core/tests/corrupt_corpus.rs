@@ -260,3 +260,16 @@ fn a_header_claiming_huge_packets_is_refused_before_any_allocation() {
     assert_eq!(e.kind(), ErrorKind::Decode, "{e}");
     assert!(e.to_string().contains("packets of"), "{e}");
 }
+
+#[test]
+fn an_ape_footer_pointing_before_itself_does_not_loop_the_probe() {
+    // 200 bytes of APE tag footers whose sizes point back before themselves: symphonia's probe
+    // read the same footer again and again, appending a metadata revision each time, until an
+    // allocation of 7.5 GB failed and aborted the process (the fuzzer's finding, decode_mkv
+    // with a dictionary). Without the APE reader it is an ordinary unrecognised input.
+    let bytes = std::fs::read(regressions_dir().join("decode_mkv__ape_footer_probe_loop.mkv")).unwrap();
+    for hint in [Some("mkv"), Some("mp3"), None] {
+        let e = analyzer_core::audio::load_bytes(bytes.clone(), hint, &LoadConfig::default()).unwrap_err();
+        assert_ne!(e.kind(), ErrorKind::Internal, "{hint:?}: {e}");
+    }
+}
