@@ -266,11 +266,8 @@ fn analyze(args: AnalyzeArgs) -> ExitCode {
     eprintln!("{}", summary.line());
     if let Some(p) = &args.summary_json {
         let text = summary.to_json().to_string() + "\n";
-        // Atomically (temporary file, rename): a pipeline polling for it never reads half of it.
-        let tmp = output::temp_path(p);
-        let written = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, p));
-        if let Err(e) = written {
-            let _ = std::fs::remove_file(&tmp);
+        // Atomically: a pipeline polling for it never reads half of it.
+        if let Err(e) = output::write_file_atomic(p, |f| std::io::Write::write_all(f, text.as_bytes())) {
             eprintln!("fatal: writing {}: {e}", p.display());
             return ExitCode::from(EXIT_FATAL);
         }

@@ -159,14 +159,23 @@ fn warn_torn(path: &Path, (records, valid): (Vec<Record>, u64)) -> io::Result<Ve
 /// # Errors
 /// Any I/O error; `path` is then unchanged.
 pub fn write_atomic(path: &Path, format: Format, records: &[Record]) -> io::Result<()> {
+    write_file_atomic(path, |file| match format {
+        Format::Jsonl => jsonl::write_all(file, records),
+        Format::Csv => csv::write_all(file, records),
+        Format::Parquet => parquet::write_all(file, records),
+    })
+}
+
+/// Writes `path` atomically with `write`: a temporary file, fsync, rename (and the directory
+/// synced), so that a reader never sees half of it.
+///
+/// # Errors
+/// Any I/O error; `path` is then unchanged.
+pub fn write_file_atomic(path: &Path, write: impl FnOnce(&mut File) -> io::Result<()>) -> io::Result<()> {
     let tmp = temp_path(path);
     let result = (|| {
         let mut file = File::create(&tmp)?;
-        match format {
-            Format::Jsonl => jsonl::write_all(&mut file, records)?,
-            Format::Csv => csv::write_all(&mut file, records)?,
-            Format::Parquet => parquet::write_all(&mut file, records)?,
-        }
+        write(&mut file)?;
         file.flush()?;
         file.sync_all()?;
         drop(file);

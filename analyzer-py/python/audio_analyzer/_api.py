@@ -225,9 +225,10 @@ def analyze(
     For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
     22050 Hz); for arrays it is the array's sample rate and is required.
     Raises the exception hierarchy rooted at :class:`AnalyzerError` (:class:`NotFoundError`, also
-    a ``FileNotFoundError``, for a missing path). Resource limits: a file longer than ``max_duration`` seconds (default 3 h) or
-    whose decoded signal would exceed ``max_decoded_bytes`` (default 1 GiB) raises
-    :class:`LimitExceededError`; ``None`` lifts a limit.
+    a ``FileNotFoundError``, for a missing path). Resource limits: a file longer than
+    ``max_duration`` seconds (default 3 h) or whose decoded signal would exceed
+    ``max_decoded_bytes`` (default 1 GiB) raises :class:`LimitExceededError`; ``None`` lifts a
+    limit.
     """
     raw = _core.analyze(
         source, sr=sr, timeline=timeline, max_duration=max_duration, max_decoded_bytes=max_decoded_bytes

@@ -32,7 +32,8 @@ class LimitExceededError(AnalyzerError):
     """The input exceeds a configured resource limit."""
 
 class ReadError(AnalyzerError, OSError):
-    """The input cannot be read: an I/O error (also an OSError, with `errno`, `strerror` and `filename` when the system gave an error number)."""
+    """The input cannot be read: an I/O error (also an OSError, with `errno`, `strerror` and
+    `filename` when the system gave an error number)."""
 
 class NotFoundError(ReadError, FileNotFoundError):
     """The input file does not exist (also a FileNotFoundError)."""

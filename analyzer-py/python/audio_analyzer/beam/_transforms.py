@@ -64,7 +64,8 @@ def read_bytes(uri: str, max_bytes: Optional[int] = None) -> bytes:
     """The bytes of ``uri`` through Beam's ``FileSystems`` (local, gs://, s3://, hdfs:// ...),
     never decompressed (a ``.gz`` is read as it is, as the CLI does). With ``max_bytes``, a
     longer file raises :class:`audio_analyzer.LimitExceededError` once that much has been read
-    (in chunks: no more than ``max_bytes`` plus one chunk is ever held)."""
+    (in chunks: at most ``max_bytes`` plus one chunk is read; the bytes returned are one more
+    copy of what was read)."""
     with FileSystems.open(uri, compression_type=CompressionTypes.UNCOMPRESSED) as f:
         if max_bytes is None:
             return f.read()
