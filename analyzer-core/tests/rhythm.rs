@@ -68,6 +68,37 @@ fn click_tracks_from_40_to_240_bpm() {
     }
 }
 
+/// A metronome of `hz` sine beeps (30 ms, decaying) at `bpm` over `seconds`.
+fn tone_metronome(bpm: f64, hz: f64, seconds: f64) -> Vec<f32> {
+    let n = (seconds * SR as f64) as usize;
+    let beep = (0.03 * SR as f64) as usize;
+    let mut y = vec![0.0f32; n];
+    let mut t = 0.5;
+    while t < seconds {
+        let i0 = (t * SR as f64).round() as usize;
+        for j in 0..beep.min(n.saturating_sub(i0)) {
+            let s = j as f64 / SR as f64;
+            y[i0 + j] += (0.5 * (-s * 150.0).exp() * (2.0 * std::f64::consts::PI * hz * s).sin()) as f32;
+        }
+        t += 60.0 / bpm;
+    }
+    y
+}
+
+/// A pure-tone metronome has no hi-hat band and no subdivision: its tempo is its click rate
+/// (the fitted level halved 440 Hz beeps at 90-160 BPM before version 0.4.3, see `rhythm::level`).
+#[test]
+fn pure_tone_metronomes_keep_their_click_rate() {
+    let cfg = RhythmConfig::default();
+    for hz in [440.0, 1000.0, 2000.0] {
+        for bpm in [70.0, 90.0, 110.0, 120.0, 140.0, 160.0] {
+            let r = analyze_rhythm(&tone_metronome(bpm, hz, 30.0), SR, &cfg).unwrap();
+            assert!((r.tempo as f64 / bpm - 1.0).abs() < 0.01, "{hz} Hz beeps at {bpm} BPM: tempo {}", r.tempo);
+            assert!(r.tempo_confidence > 0.5, "{hz} Hz at {bpm} BPM: confidence {}", r.tempo_confidence);
+        }
+    }
+}
+
 #[test]
 fn silence_padding_at_both_ends() {
     let y = click_track(120.0, 40.0, 10.0, 30.0);

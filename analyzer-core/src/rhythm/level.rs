@@ -33,7 +33,14 @@
 //!   Jackendoff 1983; beat-strength profiles, Gouyon & Dixon 2005).
 //!
 //! When the spectrogram has no band above [`LevelConfig::high_band_min_hz`] (a sample rate
-//! below twice that frequency), or the estimate has no tempo, the comb's choice is kept.
+//! below twice that frequency), or the estimate has no tempo, the comb's choice is kept. It is
+//! also kept for an **isolated pulse** ([`LevelConfig::keep_isolated_pulse`]): when nothing
+//! sounds between the comb's beats (`A(b*)` at its floor [`ALTERNATION_MIN_LOG_RATIO`], off-beats
+//! weaker than 1/55 of the beats), as with a metronome. Music the model was fitted on does not
+//! reach that floor (see the constant), so there its features extrapolate: a pure-tone metronome
+//! at 120 BPM has neither the hi-hat flux that pulls the model to the faster level nor any
+//! subdivision that could make its clicks eighth notes, yet the drumless-ballad evidence of the
+//! fit (the tempo prior and octave terms) halved it to 60.
 //!
 //! The weights ([`LEARNED_WEIGHTS`]) were fitted by maximum likelihood with an L2 penalty by
 //! `scripts/tempo/fit_tempo_level.py` on features that `eval_tempo --level-dump` writes (every
@@ -68,6 +75,8 @@ pub const DEFAULT_ODD_METER_VETO_CONFIDENCE: f32 = 0.5;
 /// Default half-width, in seconds, of the window around a metrical position in which the
 /// onset envelope's maximum is its strength ([`metrical_alternation`]).
 pub const DEFAULT_ALTERNATION_HALF_WIDTH_S: f32 = 0.025;
+/// Default of [`LevelConfig::keep_isolated_pulse`].
+pub const DEFAULT_KEEP_ISOLATED_PULSE: bool = true;
 /// Fewest beats at `b*` for the alternation features; with fewer they are 0 (no evidence).
 pub const MIN_ALTERNATION_BEATS: usize = 8;
 /// Floor of the mean strengths in the alternation's log ratios (an envelope that is 0 at every
@@ -120,6 +129,9 @@ pub struct LevelConfig {
     /// Half-width in seconds of the window in which a metrical position's strength is taken
     /// ([`metrical_alternation`]).
     pub alternation_half_width_s: f32,
+    /// Keep the comb's choice when its beats are an isolated pulse: the envelope between them is
+    /// silent (`A(b*)` at [`ALTERNATION_MIN_LOG_RATIO`]), as with a metronome (module docs).
+    pub keep_isolated_pulse: bool,
 }
 
 impl Default for LevelConfig {
@@ -131,6 +143,7 @@ impl Default for LevelConfig {
             search_bins: DEFAULT_SEARCH_BINS,
             odd_meter_veto_confidence: DEFAULT_ODD_METER_VETO_CONFIDENCE,
             alternation_half_width_s: DEFAULT_ALTERNATION_HALF_WIDTH_S,
+            keep_isolated_pulse: DEFAULT_KEEP_ISOLATED_PULSE,
         }
     }
 }
@@ -318,6 +331,26 @@ pub fn level_candidates(
     tempo_config: &TempoConfig,
     config: &LevelConfig,
 ) -> Vec<LevelCandidate> {
+    let alternation = alternation_at_comb(os, comb_beats, config);
+    candidates_with(estimate, os, n_onsets, duration, alternation, tempo_config, config)
+}
+
+/// [`metrical_alternation`] around the beats tracked at `b*`, with the configured window.
+fn alternation_at_comb(os: &OnsetStrength, comb_beats: &[usize], config: &LevelConfig) -> [f32; 4] {
+    let half_width = (config.alternation_half_width_s * os.frame_rate).round() as usize;
+    metrical_alternation(&os.envelope, comb_beats, half_width)
+}
+
+/// [`level_candidates`] given the alternation at the comb's beats.
+fn candidates_with(
+    estimate: &TempoEstimate,
+    os: &OnsetStrength,
+    n_onsets: usize,
+    duration: f64,
+    alternation: [f32; 4],
+    tempo_config: &TempoConfig,
+    config: &LevelConfig,
+) -> Vec<LevelCandidate> {
     if estimate.bpm <= 0.0 || estimate.bpm_grid.is_empty() || duration <= 0.0 {
         return Vec::new();
     }
@@ -329,8 +362,6 @@ pub fn level_candidates(
     let low_share = share(&low, total);
     let high_share = share(&high, total);
     let rate = ((n_onsets as f64 / duration * 60.0).max(1.0) as f32 / LEVEL_CENTER_BPM).log2();
-    let half_width = (config.alternation_half_width_s * fps).round() as usize;
-    let alternation = metrical_alternation(&os.envelope, comb_beats, half_width);
     // `alternation[i]` is the level `1 - i` octaves from `b*` (2·b*, b*, b*/2, b*/4).
     let alternation_at = |octave: i8| alternation[(1 - i32::from(octave)) as usize];
     let grouping = |octave: i8| alternation_at(octave) * alternation_at(octave - 1);
@@ -395,7 +426,12 @@ pub fn choose_level(
     if config.method == LevelMethod::Prior || !full_band {
         return Ok(keep);
     }
-    let candidates = level_candidates(estimate, os, n_onsets, duration, comb_beats, tempo_config, config);
+    let alternation = alternation_at_comb(os, comb_beats, config);
+    // `alternation[1]` is `A(b*)`: at the floor, nothing sounds between the comb's beats.
+    if config.keep_isolated_pulse && alternation[1] <= ALTERNATION_MIN_LOG_RATIO {
+        return Ok(keep);
+    }
+    let candidates = candidates_with(estimate, os, n_onsets, duration, alternation, tempo_config, config);
     let utilities: Vec<f32> = candidates
         .iter()
         .map(|c| c.features.iter().zip(LEARNED_WEIGHTS).map(|(f, w)| if f.is_finite() { f * w } else { 0.0 }).sum())
@@ -543,6 +579,32 @@ mod tests {
         let narrow = LevelConfig { high_band_min_hz: 12_000.0, ..LevelConfig::default() };
         let (est, choice) = analyse(&y, &narrow);
         assert_eq!(choice.bpm, est.bpm);
+    }
+
+    /// Pure-tone beeps with silence between them: the comb's choice is kept with probability 1
+    /// and no candidate is scored; with the rule off, the model scores the candidates.
+    #[test]
+    fn an_isolated_pulse_keeps_the_comb_choice() {
+        use std::f32::consts::PI;
+        let (bpm, n) = (120.0f32, 30 * SR as usize);
+        let mut y = vec![0.0f32; n];
+        let period = (60.0 / bpm * SR as f32) as usize;
+        for start in (SR as usize / 2..n).step_by(period) {
+            for j in 0..(SR as usize * 3 / 100).min(n - start) {
+                let t = j as f32 / SR as f32;
+                y[start + j] += 0.5 * (-t * 150.0).exp() * (2.0 * PI * 440.0 * t).sin();
+            }
+        }
+        let (est, choice) = analyse(&y, &LevelConfig::default());
+        assert!((est.bpm / bpm - 1.0).abs() < 0.01, "comb {}", est.bpm);
+        assert_eq!((choice.bpm, choice.probability, choice.octave), (est.bpm, 1.0, 0));
+        assert!(choice.candidates.is_empty());
+        let off = LevelConfig { keep_isolated_pulse: false, ..LevelConfig::default() };
+        let (_, scored) = analyse(&y, &off);
+        assert!(!scored.candidates.is_empty());
+        // A groove has sound between its beats: the model decides.
+        let (_, groove_choice) = analyse(&groove(120.0, 30.0, false), &LevelConfig::default());
+        assert!(!groove_choice.candidates.is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p analyzer-benches --bin eval_tempo -- MANIFEST [--out results.jsonl]
 //!     [--cache DIR] [--prior-center BPM] [--prior-sigma OCTAVES] [--uniform-prior]
-//!     [--decay D] [--harmonics K] [--min-duration S] [--max-lag-fraction F] [--dump DIR] [--level prior|learned] [--level-dump FILE]
+//!     [--decay D] [--harmonics K] [--min-duration S] [--max-lag-fraction F] [--dump DIR] [--level prior|learned] [--no-isolated-pulse] [--level-dump FILE]
 //! ```
 //!
 //! Each track is decoded with `audio::load_path` at 22050 Hz and analysed with
@@ -139,6 +139,7 @@ fn main() {
                     other => panic!("--level prior|learned, got {other}"),
                 }
             }
+            "--no-isolated-pulse" => config.level.keep_isolated_pulse = false,
             "--prior-center" => center = value().parse().expect("number"),
             "--prior-sigma" => sigma = value().parse().expect("number"),
             "--uniform-prior" => uniform = true,
