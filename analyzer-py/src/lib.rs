@@ -334,10 +334,7 @@ fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<
     if obj.cast::<numpy::PyUntypedArray>().is_ok() {
         let sr =
             sr.ok_or_else(|| parameter_error(obj.py(), "sr is required when the source is a numpy array".into()))?;
-        if !(1..=audio::MAX_SOURCE_SAMPLE_RATE).contains(&sr) {
-            let why = format!("must be in 1..={} Hz for samples, got {sr}", audio::MAX_SOURCE_SAMPLE_RATE);
-            return Err(map_error(obj.py(), AnalyzerError::invalid("sr", why)));
-        }
+        let sr = samples_rate(obj.py(), i128::from(sr))?;
         let samples = samples::samples_mono(obj)?;
         return Ok(AnalysisSource::Samples(samples, sr));
     }
@@ -553,14 +550,44 @@ impl AnalyzeBatch {
     }
 }
 
+/// The rate `sr` of samples handed over as an array: `1..=MAX_SOURCE_SAMPLE_RATE`, as for files.
+fn samples_rate(py: Python<'_>, sr: i128) -> PyResult<u32> {
+    match u32::try_from(sr) {
+        Ok(sr) if (1..=audio::MAX_SOURCE_SAMPLE_RATE).contains(&sr) => Ok(sr),
+        _ => {
+            let why = format!("must be in 1..={} Hz for samples, got {sr}", audio::MAX_SOURCE_SAMPLE_RATE);
+            Err(map_error(py, AnalyzerError::invalid("sr", why)))
+        }
+    }
+}
+
+/// `y` (at `sr` Hz) at the analysis rate [`analyzer_core::DEFAULT_SAMPLE_RATE`], which the
+/// rhythm and key stages' defaults and fitted models assume, as [`analyze`] does for arrays.
+fn at_analysis_rate(y: Vec<f32>, sr: u32) -> Result<Vec<f32>, AnalyzerError> {
+    if sr == ANALYSIS_SR {
+        return Ok(y);
+    }
+    audio::resample_mono(&y, sr, ANALYSIS_SR, audio::ResampleQuality::default())
+}
+
+/// The rate the array functions below analyse at.
+const ANALYSIS_SR: u32 = analyzer_core::DEFAULT_SAMPLE_RATE;
+
 /// Onset strength (SuperFlux, Böck & Widmer 2013) of mono `y` at `sr` Hz: returns
 /// `(envelope float32, frame_rate)`; frame `t` is centred at `t / frame_rate` seconds.
+///
+/// This function and the four after it analyse `y` resampled to [`ANALYSIS_SR`] (when `sr`
+/// differs), the rate `analyze` uses: the stages' frame sizes are in samples and their fitted
+/// models were trained there (a rock groove given at 44.1 kHz without it came out at twice its
+/// tempo, and chords at 192 kHz gave no key).
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn onset_strength<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<(Bound<'py, PyArray1<f32>>, f32)> {
-    let sr = unsigned(py, "sr", sr)?;
+    let sr = samples_rate(py, sr)?;
     let samples = samples::samples_1d(y)?;
-    let o = run_detached(py, move || rhythm::onset_strength(&samples, sr, &rhythm::OnsetConfig::default()))?;
+    let o = run_detached(py, move || {
+        rhythm::onset_strength(&at_analysis_rate(samples, sr)?, ANALYSIS_SR, &rhythm::OnsetConfig::default())
+    })?;
     Ok((PyArray1::from_vec(py, o.envelope), o.frame_rate))
 }
 
@@ -569,9 +596,11 @@ fn onset_strength<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyRe
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn tempo(py: Python<'_>, y: &Bound<'_, PyAny>, sr: i128) -> PyResult<(f32, f32)> {
-    let sr = unsigned(py, "sr", sr)?;
+    let sr = samples_rate(py, sr)?;
     let samples = samples::samples_1d(y)?;
-    let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
+    let r = run_detached(py, move || {
+        rhythm::analyze_rhythm(&at_analysis_rate(samples, sr)?, ANALYSIS_SR, &rhythm::RhythmConfig::default())
+    })?;
     Ok((r.tempo, r.tempo_confidence))
 }
 
@@ -584,9 +613,11 @@ fn beats<'py>(
     y: &Bound<'py, PyAny>,
     sr: i128,
 ) -> PyResult<(f32, Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f32>>)> {
-    let sr = unsigned(py, "sr", sr)?;
+    let sr = samples_rate(py, sr)?;
     let samples = samples::samples_1d(y)?;
-    let r = run_detached(py, move || rhythm::analyze_rhythm(&samples, sr, &rhythm::RhythmConfig::default()))?;
+    let r = run_detached(py, move || {
+        rhythm::analyze_rhythm(&at_analysis_rate(samples, sr)?, ANALYSIS_SR, &rhythm::RhythmConfig::default())
+    })?;
     let times: Vec<f64> = r.beats.iter().map(|b| b.start).collect();
     let conf: Vec<f32> = r.beats.iter().map(|b| b.confidence).collect();
     Ok((r.tempo, PyArray1::from_vec(py, times), PyArray1::from_vec(py, conf)))
@@ -597,9 +628,11 @@ fn beats<'py>(
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn chroma<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<(Bound<'py, PyArray2<f32>>, f32)> {
-    let sr = unsigned(py, "sr", sr)?;
+    let sr = samples_rate(py, sr)?;
     let samples = samples::samples_1d(y)?;
-    let (frames, rate) = run_detached(py, move || tonal::pitch_vectors(&samples, sr, &tonal::KeyConfig::default()))?;
+    let (frames, rate) = run_detached(py, move || {
+        tonal::pitch_vectors(&at_analysis_rate(samples, sr)?, ANALYSIS_SR, &tonal::KeyConfig::default())
+    })?;
     let n = frames.len();
     let flat: Vec<f32> = frames.into_iter().flatten().collect();
     let frames_major = Array2::from_shape_vec((n, 12), flat).expect("12 pitch classes per frame");
@@ -611,9 +644,11 @@ fn chroma<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<(Bo
 #[pyfunction]
 #[pyo3(signature = (y, *, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128))]
 fn key<'py>(py: Python<'py>, y: &Bound<'py, PyAny>, sr: i128) -> PyResult<Bound<'py, PyDict>> {
-    let sr = unsigned(py, "sr", sr)?;
+    let sr = samples_rate(py, sr)?;
     let samples = samples::samples_1d(y)?;
-    let k = run_detached(py, move || tonal::estimate_key(&samples, sr, &tonal::KeyConfig::default()))?;
+    let k = run_detached(py, move || {
+        tonal::estimate_key(&at_analysis_rate(samples, sr)?, ANALYSIS_SR, &tonal::KeyConfig::default())
+    })?;
     let d = PyDict::new(py);
     d.set_item("key", k.key)?;
     d.set_item("mode", k.mode)?;

@@ -13,7 +13,7 @@ pub use decode::{
 pub(crate) use decode::{DecodeInfo, MonoSink, RawStream, stream_bytes, stream_path};
 #[cfg(feature = "test-hooks")]
 pub(crate) use mp4::audio_edit_range as mp4_edit_range;
-pub use resample::{ResampleQuality, StreamResampler};
+pub use resample::{ResampleQuality, StreamResampler, resample_mono};
 
 /// File extensions (lowercase) of the containers this crate decodes with every codec feature
 /// on: what a directory walk should pick up (the CLI's and the `batch_dir` example's list).

@@ -192,6 +192,20 @@ impl StreamResampler {
     }
 }
 
+/// Resamples a whole mono signal held in memory from `sr_in` to `sr_out` Hz: a
+/// [`StreamResampler`] fed `y` and flushed, so the output has `round(len · sr_out / sr_in)`
+/// samples aligned with the input. Equal rates return a copy.
+///
+/// # Errors
+/// [`AnalyzerError::InvalidParameter`] for a zero rate or a ratio rubato cannot realise.
+pub fn resample_mono(y: &[f32], sr_in: u32, sr_out: u32, quality: ResampleQuality) -> Result<Vec<f32>> {
+    let mut resampler = StreamResampler::new(sr_in, sr_out, quality)?;
+    let mut out = Vec::with_capacity((y.len() as f64 * sr_out as f64 / sr_in as f64).ceil() as usize + 1);
+    resampler.process(y, &mut out);
+    resampler.finish(&mut out);
+    Ok(out)
+}
+
 impl Inner {
     /// One resampler call on `pending[offset..]` (at most one chunk is consumed).
     fn run(&mut self, offset: usize, partial: Option<usize>, out: &mut Vec<f32>) {
@@ -249,6 +263,19 @@ mod tests {
     }
 
     const QUALITIES: [ResampleQuality; 2] = [ResampleQuality::Fast, ResampleQuality::High];
+
+    #[test]
+    fn resample_mono_equals_the_stream_fed_in_chunks() {
+        for q in QUALITIES {
+            for (fs_in, fs_out) in [(44100u32, 22050u32), (48000, 22050), (8000, 22050), (22050, 22050)] {
+                let x = sine(440.0, fs_in as f64, fs_in as usize / 3 + 101);
+                let whole = resample_mono(&x, fs_in, fs_out, q).unwrap();
+                assert_eq!(whole, resample(&x, fs_in, fs_out, 777, q), "{q:?} {fs_in} -> {fs_out}");
+            }
+        }
+        assert!(resample_mono(&[0.0; 10], 0, 22050, ResampleQuality::Fast).is_err());
+        assert!(resample_mono(&[], 44100, 22050, ResampleQuality::Fast).unwrap().is_empty());
+    }
 
     #[test]
     fn length_gain_and_delay_for_many_rates() {

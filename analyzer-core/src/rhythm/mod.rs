@@ -138,6 +138,11 @@ impl Rhythm {
 
 /// Analyses the rhythm of mono samples `y` at sample rate `sr`. See the module docs.
 ///
+/// The default frame sizes (in samples) and the fitted metrical level are those of the analysis
+/// rate [`crate::DEFAULT_SAMPLE_RATE`], at which [`crate::analysis`] runs; at another rate,
+/// resample first ([`crate::audio::resample_mono`]) for the same answers (a rock groove at
+/// 120 BPM given at 44.1 kHz with the defaults comes out at 240).
+///
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`](crate::AnalyzerError::InvalidParameter) for a bad config or `sr == 0`.
 pub fn analyze_rhythm(y: &[f32], sr: u32, config: &RhythmConfig) -> Result<Rhythm> {

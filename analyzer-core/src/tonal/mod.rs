@@ -394,6 +394,11 @@ pub fn tonal_frames(y: &[f32], sr: u32, config: &KeyConfig) -> Result<TonalFrame
 
 /// Estimates the key and mode of a mono signal at `sr` Hz.
 ///
+/// The default frame size (in samples) is that of the analysis rate
+/// [`crate::DEFAULT_SAMPLE_RATE`], at which [`crate::analysis`] runs; at a much higher rate,
+/// resample first ([`crate::audio::resample_mono`]): with the defaults, A minor chords at 192 kHz
+/// give no key.
+///
 /// # Errors
 /// [`AnalyzerError::InvalidParameter`] for an invalid config or `sr == 0`.
 pub fn estimate_key(y: &[f32], sr: u32, config: &KeyConfig) -> Result<KeyEstimate> {

@@ -223,7 +223,9 @@ def analyze(
     type's full scale; other dtypes raise :class:`ParameterError`.
 
     For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
-    22050 Hz); for arrays it is the array's sample rate and is required.
+    22050 Hz, the rate the stages' frame sizes and fitted models are set for: another rate
+    changes the answers); for arrays it is the array's sample rate and is required, and the
+    array is analysed at 22050 Hz.
     Raises the exception hierarchy rooted at :class:`AnalyzerError` (:class:`NotFoundError`, also
     a ``FileNotFoundError``, for a missing path). Resource limits: a file longer than
     ``max_duration`` seconds (default 3 h) or whose decoded signal would exceed

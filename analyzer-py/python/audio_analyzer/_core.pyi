@@ -109,7 +109,13 @@ class AnalyzeBatch:
     def delivered(self) -> int: ...
 
 def onset_strength(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[npt.NDArray[np.float32], float]:
-    """SuperFlux onset strength: ``(envelope, frame_rate)``."""
+    """SuperFlux onset strength: ``(envelope, frame_rate)``.
+
+    This function and ``tempo``, ``beats``, ``chroma`` and ``key`` analyse ``y`` at 22050 Hz, as
+    :func:`analyze` does: an array at another ``sr`` (1 to 768000 Hz) is resampled first, since
+    the stages' frame sizes and fitted models are set for that rate. ``frame_rate`` is the
+    analysis frame rate (about 100 frames per second) whatever ``sr`` is.
+    """
 
 def tempo(y: npt.ArrayLike, *, sr: int = 22050) -> Tuple[float, float]:
     """``(bpm, confidence)``; ``(0.0, 0.0)`` without a pulse or under 2 s."""
