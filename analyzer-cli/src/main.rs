@@ -103,7 +103,8 @@ struct AnalyzeArgs {
     /// Worker threads, 1 to 1024 (default: all cores; never more than the inputs).
     #[arg(short, long)]
     jobs: Option<usize>,
-    /// Analysis sample rate in Hz.
+    /// Analysis sample rate in Hz: only 22050, the rate the fitted models were trained at, is
+    /// accepted (files at any rate are resampled to it).
     #[arg(long, default_value_t = analyzer_core::DEFAULT_SAMPLE_RATE)]
     sr: u32,
     /// Analyse at most this many seconds of each file (longer files are truncated with a
@@ -160,7 +161,7 @@ struct DecodeBenchArgs {
     /// Audio files.
     #[arg(required = true)]
     files: Vec<PathBuf>,
-    /// Analysis sample rate in Hz (as for `analyze`).
+    /// Decode sample rate in Hz (with --analyze, only 22050, as for `analyze`).
     #[arg(long, default_value_t = analyzer_core::DEFAULT_SAMPLE_RATE)]
     sr: u32,
     /// Also time the full analysis (without the timeline) of the same in-memory bytes.

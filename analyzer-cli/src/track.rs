@@ -49,8 +49,8 @@ impl TrackOptions {
     /// # Errors
     /// [`AnalyzerError::InvalidParameter`] naming the first bad field.
     pub fn validate(&self) -> Result<(), AnalyzerError> {
-        self.load.validate()?;
-        self.analysis.validate()?;
+        // The analysis is checked with these decode options (its rate among them).
+        self.analysis.clone().with_load(self.load.clone()).validate()?;
         if self.in_memory_limit_bytes == 0 {
             return Err(AnalyzerError::invalid("in_memory_limit_bytes", "must be > 0"));
         }

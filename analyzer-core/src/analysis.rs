@@ -126,7 +126,7 @@ impl std::fmt::Debug for Stages {
 ///
 /// ```
 /// use analyzer_core::analysis::{AnalysisConfig, Analyzer};
-/// let mut config = AnalysisConfig::default().with_sample_rate(Some(44100)).with_timeline(true);
+/// let mut config = AnalysisConfig::default().with_timeline(true);
 /// config.load.max_duration_s = Some(600.0);
 /// let analyzer = Analyzer::new(config)?;
 /// # Ok::<(), analyzer_core::AnalyzerError>(())
@@ -134,8 +134,8 @@ impl std::fmt::Debug for Stages {
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct AnalysisConfig {
-    /// Decoding: analysis rate (`sr`, default 22050 Hz), resampler quality, duration limit,
-    /// loudness metering.
+    /// Decoding: resampler quality, duration limit, loudness metering. Its analysis rate `sr`
+    /// must be [`crate::DEFAULT_SAMPLE_RATE`] (see [`AnalysisConfig::validate`]).
     pub load: LoadConfig,
     /// Which stages run (all by default).
     pub stages: Stages,
@@ -155,11 +155,29 @@ pub struct AnalysisConfig {
 impl AnalysisConfig {
     /// Checks every sub-config.
     ///
+    /// The analysis rate `load.sr` must be [`crate::DEFAULT_SAMPLE_RATE`] (22050 Hz): the
+    /// stages' frame sizes are in samples and their fitted models (the tempo level, the key
+    /// profile, the descriptor models) were trained at that rate, so another rate changed the
+    /// answers (at 44.1 or 48 kHz about one tempo in seven came out doubled and liveness moved
+    /// by 0.15 on average). Input at any rate is resampled to it.
+    ///
     /// # Errors
     /// [`AnalyzerError::InvalidParameter`] naming the first invalid parameter, including
-    /// `timeline` when the timeline is asked for without the rhythm stage.
+    /// `sr` for another analysis rate and `timeline` when the timeline is asked for without the
+    /// rhythm stage.
     pub fn validate(&self) -> Result<()> {
         self.load.validate()?;
+        if self.load.sr != Some(crate::DEFAULT_SAMPLE_RATE) {
+            let got = self.load.sr.map_or_else(|| "the source's own rate".to_owned(), |sr| format!("{sr} Hz"));
+            return Err(AnalyzerError::invalid(
+                "sr",
+                format!(
+                    "the analysis runs at {} Hz, the rate its fitted models were trained at (input at any \
+                     rate is resampled to it), got {got}",
+                    crate::DEFAULT_SAMPLE_RATE
+                ),
+            ));
+        }
         self.rhythm.validate()?;
         self.key.validate()?;
         self.descriptors.validate()?;
@@ -170,7 +188,9 @@ impl AnalysisConfig {
         Ok(())
     }
 
-    /// Sets the analysis sample rate in Hz (`None` keeps each file's own rate).
+    /// Sets the analysis sample rate in Hz. Only [`crate::DEFAULT_SAMPLE_RATE`], the default,
+    /// is valid (see [`AnalysisConfig::validate`]).
+    #[deprecated(note = "the analysis runs at DEFAULT_SAMPLE_RATE only; input at any rate is resampled to it")]
     #[must_use]
     pub fn with_sample_rate(mut self, sr: Option<u32>) -> Self {
         self.load.sr = sr;
@@ -241,8 +261,8 @@ impl AnalysisConfig {
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     config: AnalysisConfig,
-    /// Plans for `config.load.sr`; `None` when the rate is the source's own (planned per file).
-    plans: Option<Arc<Plans>>,
+    /// Plans for the analysis rate `config.load.sr`.
+    plans: Arc<Plans>,
 }
 
 /// What the frame-level stages need planned for one sample rate: the plans of the stages the
@@ -328,14 +348,14 @@ pub enum EncodedInput<'a> {
 
 impl Analyzer {
     /// Validates `config` and builds the analyzer, planning every stage for the analysis rate
-    /// `config.load.sr` (with `sr: None` the stages are planned per file, at its own rate).
+    /// [`crate::DEFAULT_SAMPLE_RATE`].
     ///
     /// # Errors
-    /// [`AnalyzerError::InvalidParameter`] for an invalid configuration.
+    /// [`AnalyzerError::InvalidParameter`] for an invalid configuration, including a stage
+    /// that cannot work at the analysis rate.
     pub fn new(config: AnalysisConfig) -> Result<Self> {
         config.validate()?;
-        // A rate some stage cannot work at is reported by the analysis itself, per file.
-        let plans = config.load.sr.and_then(|sr| Plans::new(&config, sr).ok()).map(Arc::new);
+        let plans = Arc::new(Plans::new(&config, crate::DEFAULT_SAMPLE_RATE)?);
         Ok(Analyzer { config, plans })
     }
 
@@ -434,22 +454,19 @@ impl Analyzer {
     /// ```
     ///
     /// # Errors
-    /// [`AnalyzerError::InvalidParameter`] for a zero or absurd rate or channel count, or an
-    /// analysis rate a stage cannot work at.
+    /// [`AnalyzerError::InvalidParameter`] for a zero or absurd rate or channel count.
     pub fn stream(&self, sample_rate: u32, channels: usize) -> Result<AnalysisStream> {
         let load = &self.config.load;
         let raw = RawStream::new(sample_rate, channels, load, &mut |sr| self.pipeline(sr, load.loudness.is_none()))?;
         Ok(AnalysisStream { raw })
     }
 
-    /// The stages' pipeline for a signal at `sr` Hz (plans reused when `sr` is the configured
-    /// rate); `meter_mono` meters the mono signal (the source channels are not metered).
+    /// The stages' pipeline for a signal at `sr` Hz, the analysis rate (the decoder and
+    /// [`RawStream`] resample to `config.load.sr`, which validation fixed to it);
+    /// `meter_mono` meters the mono signal (the source channels are not metered).
     fn pipeline(&self, sr: u32, meter_mono: bool) -> Result<Pipeline> {
-        let plans = match &self.plans {
-            Some(p) if p.sr == sr => Arc::clone(p),
-            _ => Arc::new(Plans::new(&self.config, sr)?),
-        };
-        Pipeline::new(&self.config, plans, meter_mono)
+        debug_assert_eq!(sr, self.plans.sr, "the signal reaches the stages at the analysis rate");
+        Pipeline::new(&self.config, Arc::clone(&self.plans), meter_mono)
     }
 
     /// Analyses many files in parallel on rayon's global pool (feature `rayon`); results come
@@ -464,14 +481,23 @@ impl Analyzer {
         paths.par_iter().map(|p| self.analyze_path(p)).collect()
     }
 
-    /// Runs every stage on audio already decoded by [`crate::audio`].
+    /// Runs every stage on audio already decoded by [`crate::audio`]; audio decoded at
+    /// another rate than the analysis rate is resampled to it first
+    /// ([`audio::resample_mono`], with `config.load.resample_quality`).
     ///
     /// # Errors
-    /// Only configuration errors (or a rate a stage cannot work at); any audio, however short
-    /// or silent, gives a result.
+    /// Only configuration errors; any audio, however short or silent, gives a result.
     pub fn analyze_decoded(&self, decoded: DecodedAudio, content_hash: Option<String>) -> Result<TrackAnalysis> {
-        let (samples, info) = decoded.into_parts();
-        let mut pipe = self.pipeline(info.sample_rate, info.loudness.is_none())?;
+        let (mut samples, mut info) = decoded.into_parts();
+        let sr = self.plans.sr;
+        if info.sample_rate != sr {
+            // As the pipeline does, non-finite samples count as zeros (here before the
+            // resampler's filter could spread them).
+            samples.iter_mut().filter(|v| !v.is_finite()).for_each(|v| *v = 0.0);
+            samples = audio::resample_mono(&samples, info.sample_rate, sr, self.config.load.resample_quality)?;
+            info.sample_rate = sr;
+        }
+        let mut pipe = self.pipeline(sr, info.loudness.is_none())?;
         pipe.push(&samples);
         drop(samples);
         Ok(pipe.finish(info, content_hash)?.0)
@@ -974,15 +1000,14 @@ mod tests {
         let config = AnalysisConfig::default().with_timeline(true);
         let decoded = audio::load_samples(&signal(sr, 12.0), sr, 1, &config.load).unwrap();
         let analyzer = Analyzer::new(config.clone()).unwrap();
-        let plans = analyzer.plans.as_ref().expect("planned for the default rate");
-        assert_eq!(plans.shared_stride, Some(2));
+        assert_eq!(analyzer.plans.shared_stride, Some(2));
         let shared = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
         same(&shared, &batch(&decoded, &config));
         // Configurations whose frames do not coincide take separate passes, same numbers.
         let mut other = config.clone();
         other.descriptors.features.n_fft = 2048;
         let unshared = Analyzer::new(other.clone()).unwrap();
-        assert_eq!(unshared.plans.as_ref().unwrap().shared_stride, None);
+        assert_eq!(unshared.plans.shared_stride, None);
         let a = unshared.analyze_decoded(decoded.clone(), None).unwrap();
         same(&a, &batch(&decoded, &other));
     }
@@ -1014,12 +1039,21 @@ mod tests {
     }
 
     #[test]
-    fn source_rate_analysis_plans_per_file() {
-        let config = AnalysisConfig::default().with_sample_rate(None);
+    fn only_the_analysis_rate_is_accepted_and_decoded_audio_is_resampled_to_it() {
+        for sr in [None, Some(16000), Some(44100), Some(48000)] {
+            let config = AnalysisConfig::default().with_load(LoadConfig { sr, ..LoadConfig::default() });
+            let e = Analyzer::new(config).unwrap_err();
+            assert!(matches!(&e, AnalyzerError::InvalidParameter { name, .. } if *name == "sr"), "{sr:?}: {e}");
+        }
+        // Audio decoded at its own rate is analysed as the same samples streamed in.
+        let config = AnalysisConfig::default();
         let analyzer = Analyzer::new(config.clone()).unwrap();
-        assert!(analyzer.plans.is_none());
-        let decoded = audio::load_samples(&signal(16000, 6.0), 16000, 1, &config.load).unwrap();
-        let a = analyzer.analyze_decoded(decoded.clone(), None).unwrap();
-        same(&a, &batch(&decoded, &config));
+        let y = signal(16000, 6.0);
+        let native = LoadConfig { sr: None, ..config.load.clone() };
+        let decoded = audio::load_samples(&y, 16000, 1, &native).unwrap();
+        assert_eq!(decoded.sample_rate, 16000);
+        let a = analyzer.analyze_decoded(decoded, None).unwrap();
+        assert_eq!(a.track.analysis_sample_rate, crate::DEFAULT_SAMPLE_RATE);
+        same(&a, &analyzer.analyze_samples(&y, 16000, 1).unwrap());
     }
 }

@@ -85,7 +85,9 @@ pub mod tonal;
 
 pub use error::{AnalyzerError, ErrorKind, Result};
 
-/// The default analysis sample rate in Hz (the Echo Nest analyzer's rate).
+/// The analysis sample rate in Hz (the Echo Nest analyzer's rate): the stages' fitted models
+/// were trained at it and [`analysis::Analyzer`] runs at it only (input at any rate is
+/// resampled to it); also [`audio::LoadConfig`]'s default decode rate.
 pub const DEFAULT_SAMPLE_RATE: u32 = 22050;
 
 /// The version written into every record as `analyzer_version`. A change of any number the

@@ -8,6 +8,7 @@ use std::sync::Arc;
 mod signals;
 
 use analyzer_core::analysis::{AnalysisConfig, Analyzer, AudioFeatures, Stage, Stages, TrackAnalysis};
+use analyzer_core::audio::LoadConfig;
 
 fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../testdata")
@@ -150,8 +151,11 @@ fn invalid_configuration_is_a_typed_error() {
     let mut cfg = AnalysisConfig::default();
     cfg.structure.segments.min_duration = -1.0;
     assert!(matches!(Analyzer::new(cfg), Err(analyzer_core::AnalyzerError::InvalidParameter { .. })));
-    let cfg = AnalysisConfig::default().with_sample_rate(Some(0));
-    assert!(Analyzer::new(cfg).is_err());
+    for sr in [Some(0), Some(44100), None] {
+        let cfg = AnalysisConfig::default().with_load(LoadConfig { sr, ..LoadConfig::default() });
+        let e = Analyzer::new(cfg).unwrap_err();
+        assert!(e.to_string().contains("`sr`"), "{sr:?}: {e}");
+    }
 }
 
 fn wav_interleaved(name: &str) -> (Vec<f32>, u32, usize) {

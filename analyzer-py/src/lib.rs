@@ -330,11 +330,12 @@ enum AnalysisSource {
     Samples(Vec<f32>, u32),
 }
 
+/// `sr` is the samples' rate, already checked by [`samples_rate`]; a file's own rate is
+/// read from it, so `sr` is not used for files.
 fn extract_analysis_source(obj: &Bound<'_, PyAny>, sr: Option<u32>) -> PyResult<AnalysisSource> {
     if obj.cast::<numpy::PyUntypedArray>().is_ok() {
         let sr =
             sr.ok_or_else(|| parameter_error(obj.py(), "sr is required when the source is a numpy array".into()))?;
-        let sr = samples_rate(obj.py(), i128::from(sr))?;
         let samples = samples::samples_mono(obj)?;
         return Ok(AnalysisSource::Samples(samples, sr));
     }
@@ -359,12 +360,11 @@ fn run_analysis_with(analyzer: &Analyzer, src: &AnalysisSource) -> Result<TrackA
     }
 }
 
-fn analysis_config(sr: Option<u32>, timeline: bool, samples: bool, limits: Limits) -> AnalysisConfig {
+/// The analysis of `analyze` and `AnalyzeBatch`: every source, file or samples, is analysed at
+/// the core's one analysis rate, so `sr` (the rate of samples) plays no part here.
+fn analysis_config(timeline: bool, limits: Limits) -> AnalysisConfig {
     let mut cfg = AnalysisConfig::default().with_timeline(timeline);
     limits.apply(&mut cfg.load);
-    if !samples && let Some(sr) = sr {
-        cfg.load.sr = Some(sr);
-    }
     cfg
 }
 
@@ -421,8 +421,10 @@ fn analysis_to_py<'py>(py: Python<'py>, a: &TrackAnalysis) -> PyResult<Bound<'py
     Ok(out)
 }
 
-/// Analyses one source (path, bytes, binary file object, or numpy samples with `sr`) and
-/// returns a dict with `features`, `track` and `analysis`.
+/// Analyses one source (path, bytes, binary file object, or numpy samples with `sr`, their
+/// rate) and returns a dict with `features`, `track` and `analysis`. Every source is analysed
+/// at the core's analysis rate; `sr`, when given, must be a valid sample rate, and is not used
+/// for files (they carry their own rate).
 #[pyfunction]
 #[pyo3(signature = (source, *, sr = None, timeline = true, max_duration = Some(audio::DEFAULT_MAX_DURATION_S), max_decoded_bytes = Some(audio::DEFAULT_MAX_DECODED_BYTES as i128)))]
 fn analyze<'py>(
@@ -433,10 +435,10 @@ fn analyze<'py>(
     max_duration: Option<f64>,
     max_decoded_bytes: Option<i128>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let sr = unsigned_opt(py, "sr", sr)?;
+    let sr = sr.map(|sr| samples_rate(py, sr)).transpose()?;
     let src = extract_analysis_source(source, sr)?;
     let limits = Limits::new(py, max_duration, max_decoded_bytes)?;
-    let cfg = analysis_config(sr, timeline, matches!(src, AnalysisSource::Samples(..)), limits);
+    let cfg = analysis_config(timeline, limits);
     let a = run_detached(py, move || run_analysis(&src, &cfg))?;
     analysis_to_py(py, &a)
 }
@@ -475,7 +477,7 @@ impl AnalyzeBatch {
                 AnalyzerError::invalid("workers", format!("must be at most {}, got {workers}", batch::MAX_WORKERS)),
             ));
         }
-        let sr = unsigned_opt(py, "sr", sr)?;
+        let sr = sr.map(|sr| samples_rate(py, sr)).transpose()?;
         let limits = Limits::new(py, max_duration, max_decoded_bytes)?;
         let mut items = Vec::new();
         for obj in sources.try_iter()? {
@@ -483,16 +485,10 @@ impl AnalyzeBatch {
             // Per-item extraction errors (a wrong type) are raised at once: they are usage errors.
             items.push(extract_analysis_source(&obj, sr)?);
         }
-        // One analyzer per kind of source (encoded files resample to `sr`; numpy samples keep
-        // theirs), so the plans (FFTs, filterbanks) are built once per batch, not per item. An
-        // invalid limit is a usage error, raised here.
-        let encoded = Analyzer::new(analysis_config(sr, timeline, false, limits)).map_err(|e| map_error(py, e))?;
-        let samples = Analyzer::new(analysis_config(sr, timeline, true, limits)).map_err(|e| map_error(py, e))?;
-        let analyzers = [encoded, samples];
-        let batch = batch::Batch::start(items, workers, move |src: &AnalysisSource| {
-            let analyzer = &analyzers[usize::from(matches!(src, AnalysisSource::Samples(..)))];
-            run_analysis_with(analyzer, src)
-        });
+        // One analyzer for every source, so the plans (FFTs, filterbanks) are built once per
+        // batch, not per item. An invalid limit is a usage error, raised here.
+        let analyzer = Analyzer::new(analysis_config(timeline, limits)).map_err(|e| map_error(py, e))?;
+        let batch = batch::Batch::start(items, workers, move |src: &AnalysisSource| run_analysis_with(&analyzer, src));
         Ok(AnalyzeBatch { inner: Mutex::new(Some(batch)) })
     }
 

@@ -308,6 +308,42 @@ def test_array_functions_give_the_same_answers_at_any_sample_rate(sr):
     assert aa.chroma(y, sr=sr)[0].shape[0] == 12
 
 
+def _write_wav(path, y, sr):
+    import wave
+
+    pcm = (np.clip(y, -1.0, 1.0) * 32767).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(sr)
+        w.writeframes(pcm.tobytes())
+
+
+def test_files_are_analysed_at_22050_hz_whatever_sr_says(tmp_path):
+    # `sr` set the analysis rate of files: this groove, as a 44.1 kHz WAV, came out at 239.9
+    # BPM with sr=44100 (120.0 without). Now `sr` is the rate of arrays only.
+    y = _rock_groove(120.0, 44100)
+    path = tmp_path / "groove.wav"
+    _write_wav(path, y, 44100)
+    default = aa.analyze(path, timeline=False)
+    assert abs(default.features["tempo"] / 120.0 - 1.0) < 0.02, default.features["tempo"]
+    assert default.track["analysis_sample_rate"] == aa.DEFAULT_SAMPLE_RATE
+    for sr in (44100, 48000, 16000):
+        assert aa.analyze(path, sr=sr, timeline=False).features == default.features, sr
+    # A mixed batch: `sr` is the array's rate, and the file is analysed as above.
+    by_file, by_array = aa.analyze_many([path, y], sr=44100, progress=False)
+    assert by_file.features == default.features
+    assert abs(by_array.features["tempo"] / 120.0 - 1.0) < 0.02, by_array.features["tempo"]
+    # A rate that is no rate at all is still refused, file or not.
+    with pytest.raises(aa.ParameterError, match="sr"):
+        aa.analyze(path, sr=0)
+    # The CLI's record function keeps the CLI's option, which takes 22050 only.
+    with pytest.raises(aa.ParameterError, match="sr"):
+        aa._core.track_record(path.read_bytes(), id="g", path=str(path), sr=44100)
+    record = aa._core.track_record(path.read_bytes(), id="g", path=str(path))["record"]
+    assert record["tempo"] == pytest.approx(default.features["tempo"], rel=1e-6)  # as a record rounds it
+
+
 def test_array_functions_reject_rates_analyze_rejects():
     y = np.zeros(22050, dtype=np.float32)
     for f in (aa.onset_strength, aa.tempo, aa.beats, aa.chroma, aa.key):

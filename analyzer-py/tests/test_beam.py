@@ -197,6 +197,16 @@ def test_transform_api_with_id_uri_pairs(music):
         assert_that(kinds, equal_to([("track-2", "not_found")]), label="dead")
 
 
+def test_another_analysis_rate_is_refused_before_the_pipeline_runs():
+    # As the CLI's --sr: only the rate the models were trained at.
+    with pytest.raises(aa.ParameterError, match="22050"):
+        aab.AnalyzeAudio(sr=44100)
+    aab.AnalyzeAudio(sr=aa.DEFAULT_SAMPLE_RATE)
+    with pytest.raises(SystemExit) as e:
+        beam_main._parser().parse_known_args(["--input", "x.wav", "--output", "o.jsonl", "--sr", "44100"])
+    assert e.value.code == 2
+
+
 def test_track_record_errors_carry_the_cli_kind():
     with pytest.raises(aa.UnsupportedFormatError) as e:
         aa._core.track_record(b"not audio at all", id="x", path="x.mp3")

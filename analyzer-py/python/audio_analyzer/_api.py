@@ -222,10 +222,10 @@ def analyze(
     ``scipy.io.wavfile`` return it, ``int8``, ``int32``, ``int64``, ``uint8``) is scaled by its
     type's full scale; other dtypes raise :class:`ParameterError`.
 
-    For files, ``sr`` is ignored unless given, in which case it is the analysis rate (default
-    22050 Hz, the rate the stages' frame sizes and fitted models are set for: another rate
-    changes the answers); for arrays it is the array's sample rate and is required, and the
-    array is analysed at 22050 Hz.
+    Every source is analysed at 22050 Hz, the rate the stages' frame sizes and fitted models are
+    set for (files and arrays at any other rate are resampled to it). ``sr`` is the sample rate
+    of an array source and is required for one; a file carries its own rate, so ``sr`` is not
+    used for files (when given it must still be a valid rate, 1 to 768000 Hz).
     Raises the exception hierarchy rooted at :class:`AnalyzerError` (:class:`NotFoundError`, also
     a ``FileNotFoundError``, for a missing path). Resource limits: a file longer than
     ``max_duration`` seconds (default 3 h) or whose decoded signal would exceed

@@ -83,6 +83,8 @@ def analyze(
 ) -> Dict[str, Any]:
     """Analyse one source (path, bytes, binary file object, or numpy samples with ``sr``).
 
+    Every source is analysed at 22050 Hz; ``sr`` is the rate of numpy samples (required for
+    them, 1 to 768000 Hz) and is not used for files, which carry their own rate.
     Returns ``{"features": {...}, "track": {...}, "analysis": {...} | None}``; the high-level
     :func:`audio_analyzer.analyze` wraps it in an ``AnalysisResult``.
     """

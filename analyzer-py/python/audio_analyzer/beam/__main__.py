@@ -46,7 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="analyse every input again, ignoring --snapshot")
     p.add_argument("--prune-missing", action="store_true", help="leave out snapshot records whose id is not an input")
     p.add_argument("--errors", help="write the dead-letter rows (id, path, kind, message) here as JSON Lines")
-    p.add_argument("--sr", type=int, default=_core.DEFAULT_SAMPLE_RATE, help="analysis sample rate in Hz")
+    p.add_argument(
+        "--sr",
+        type=int,
+        choices=(_core.DEFAULT_SAMPLE_RATE,),
+        default=_core.DEFAULT_SAMPLE_RATE,
+        help="analysis sample rate in Hz: only 22050, the rate the fitted models were trained at, as the CLI's",
+    )
     p.add_argument("--max-duration", type=float, help="analyse at most this many seconds of each file")
     p.add_argument(
         "--max-file-mb",

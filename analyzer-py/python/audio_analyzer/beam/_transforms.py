@@ -226,7 +226,10 @@ class AnalyzeAudio(beam.PTransform):
     analysed; previous records whose ids are no longer inputs are kept (``prune_missing=False``);
     an input that fails now keeps its previous record. ``force=True`` analyses every input.
 
-    ``sr`` and ``max_duration`` are the CLI's ``--sr`` and ``--max-duration``.
+    ``sr`` and ``max_duration`` are the CLI's ``--sr`` and ``--max-duration``: ``sr`` can only be
+    :data:`audio_analyzer.DEFAULT_SAMPLE_RATE` (22050 Hz, the rate the fitted models were trained
+    at; files at any rate are resampled to it), and another value raises :class:`ParameterError`
+    here, before the pipeline runs.
     ``max_file_bytes`` (default :data:`DEFAULT_MAX_FILE_BYTES`, 2 GiB; ``None`` lifts it) bounds
     the file read into a worker's memory: a larger file is a dead-letter row of kind
     ``limit_exceeded``. (The CLI streams files from disk and needs no such bound.)
@@ -243,6 +246,11 @@ class AnalyzeAudio(beam.PTransform):
         prune_missing: bool = False,
     ) -> None:
         super().__init__()
+        if sr != _core.DEFAULT_SAMPLE_RATE:
+            raise _core.ParameterError(
+                f"sr: the analysis runs at {_core.DEFAULT_SAMPLE_RATE} Hz, the rate its fitted models were "
+                f"trained at (files at any rate are resampled to it), got {sr!r}"
+            )
         self.previous = previous
         self.force = force
         self.sr = sr
