@@ -3,7 +3,7 @@
 //! ```text
 //! cargo run --release -p analyzer-benches --bin eval_tempo -- MANIFEST [--out results.jsonl]
 //!     [--cache DIR] [--prior-center BPM] [--prior-sigma OCTAVES] [--uniform-prior]
-//!     [--decay D] [--harmonics K] [--min-duration S] [--max-lag-fraction F] [--dump DIR] [--level prior|learned] [--no-isolated-pulse] [--level-dump FILE]
+//!     [--decay D] [--harmonics K] [--min-duration S] [--max-lag-fraction F] [--dump DIR] [--level prior|learned] [--no-isolated-pulse] [--lag-smoothing FRAMES] [--level-dump FILE]
 //! ```
 //!
 //! Each track is decoded with `audio::load_path` at 22050 Hz and analysed with
@@ -147,6 +147,7 @@ fn main() {
             "--harmonics" => config.tempo.n_harmonics = value().parse().expect("integer"),
             "--min-duration" => config.min_duration_s = value().parse().expect("number"),
             "--max-lag-fraction" => config.tempo.max_lag_fraction = value().parse().expect("number"),
+            "--lag-smoothing" => config.tempo.lag_smoothing_frames = value().parse().expect("number"),
             _ => manifest = Some(PathBuf::from(a)),
         }
     }
