@@ -45,8 +45,8 @@ fn all_good_exits_zero_and_usage_errors_exit_two() {
     assert_eq!(out.status.code(), Some(0));
     let none = Command::new(env!("CARGO_BIN_EXE_audio-analyzer")).arg("analyze").output().unwrap();
     assert_eq!(none.status.code(), Some(2));
-    // An absurd rate, and another rate than the models' (at 44.1 kHz about one tempo in seven
-    // came out doubled): refused before any work, naming the option.
+    // An absurd rate, and another rate than the models' (at 44.1 kHz one tempo in nine of the
+    // evaluation files came out doubled): refused before any work, naming the option.
     for sr in ["5", "44100"] {
         let bad_sr = Command::new(env!("CARGO_BIN_EXE_audio-analyzer"))
             .args(["analyze", "--sr", sr])
