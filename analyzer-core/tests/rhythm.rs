@@ -4,6 +4,13 @@
 use analyzer_core::audio::{LoadConfig, load_path};
 use analyzer_core::rhythm::{RhythmConfig, TempoConfig, analyze_rhythm};
 
+// Only the noise generator is used here.
+#[allow(dead_code)]
+#[path = "support/signals.rs"]
+mod signals;
+
+use signals::xorshift_noise;
+
 const SR: u32 = 22050;
 
 /// A click track: 10 ms decaying noise-like bursts at `bpm`, from `start_s` to `end_s`, inside
@@ -103,7 +110,7 @@ fn pure_tone_metronomes_keep_their_click_rate() {
 /// hi-hat (decaying noise) on every off-beat, a noise snare on 2 and 4, `seconds` long.
 fn four_on_the_floor(bpm: f64, seconds: f64) -> Vec<f32> {
     let n = (seconds * SR as f64) as usize;
-    let noise = xorshift(n, 7);
+    let noise = xorshift_noise(n, 2.0, 7);
     let mut y = vec![0.0f32; n];
     let beat = 60.0 / bpm;
     let ring = (0.3 * SR as f64) as usize;
@@ -127,19 +134,6 @@ fn four_on_the_floor(bpm: f64, seconds: f64) -> Vec<f32> {
         k += 1;
     }
     y
-}
-
-/// Uniform noise in −1..1 (xorshift32), reproducible.
-fn xorshift(n: usize, seed: u32) -> Vec<f32> {
-    let mut state = seed.max(1);
-    (0..n)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 17;
-            state ^= state << 5;
-            state as f32 / u32::MAX as f32 * 2.0 - 1.0
-        })
-        .collect()
 }
 
 /// Steady dance music from 120 to 180 BPM gets its tempo, not the 3:2 period of 1.5 beats that
