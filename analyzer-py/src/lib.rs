@@ -689,5 +689,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RECORD_SCHEMA", record::record_schema(py)?)?;
     m.add_function(wrap_pyfunction!(record::content_hash, m)?)?;
     m.add_function(wrap_pyfunction!(record::track_record, m)?)?;
+    m.add_function(wrap_pyfunction!(record::check_record_options, m)?)?;
     Ok(())
 }

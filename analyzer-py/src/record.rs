@@ -77,6 +77,16 @@ pub(crate) fn content_hash(py: Python<'_>, data: &[u8]) -> PyResult<String> {
 /// `path` is recorded as given and its extension is the format hint; `content_hash` may be
 /// passed when already computed (it must be [`content_hash`] of `data`). `sr` and
 /// `max_duration` are the CLI's `--sr` and `--max-duration` (truncate with a warning).
+/// Checks the options of [`track_record`] (`sr`, `max_duration`) by building their analyzer,
+/// which is kept for the records: a Beam transform calls it when the pipeline is built, so a
+/// bad option is an error there rather than a dead-letter row per file.
+#[pyfunction]
+#[pyo3(signature = (*, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128, max_duration = None))]
+pub(crate) fn check_record_options(py: Python<'_>, sr: i128, max_duration: Option<f64>) -> PyResult<()> {
+    let sr = crate::unsigned(py, "sr", sr)?;
+    run_with_kind(py, move || cached_analyzer(sr, max_duration).map(drop))
+}
+
 #[pyfunction]
 #[pyo3(signature = (data, *, id, path, content_hash = None, sr = analyzer_core::DEFAULT_SAMPLE_RATE as i128, max_duration = None))]
 pub(crate) fn track_record<'py>(

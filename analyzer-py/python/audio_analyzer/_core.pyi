@@ -134,6 +134,9 @@ def key(y: npt.ArrayLike, *, sr: int = 22050) -> Dict[str, Any]:
 def content_hash(data: bytes) -> str:
     """BLAKE3 of ``data``, 64 lowercase hex digits (the records' ``content_hash``)."""
 
+def check_record_options(*, sr: int = 22050, max_duration: Optional[float] = None) -> None:
+    """Raise ``ParameterError`` if :func:`track_record` would refuse these options."""
+
 def track_record(
     data: bytes,
     *,

@@ -246,11 +246,8 @@ class AnalyzeAudio(beam.PTransform):
         prune_missing: bool = False,
     ) -> None:
         super().__init__()
-        if sr != _core.DEFAULT_SAMPLE_RATE:
-            raise _core.ParameterError(
-                f"sr: the analysis runs at {_core.DEFAULT_SAMPLE_RATE} Hz, the rate its fitted models were "
-                f"trained at (files at any rate are resampled to it), got {sr!r}"
-            )
+        # The core checks the options (the analysis rate among them) before the pipeline runs.
+        _core.check_record_options(sr=sr, max_duration=max_duration)
         self.previous = previous
         self.force = force
         self.sr = sr
